@@ -1,0 +1,109 @@
+//! Errors that end a command, each mapped to the exit status of
+//! `shared/spec/interface.md` and carrying a hint that says what to do.
+//!
+//! Problems with one input among many are *not* errors: they are warnings
+//! (see [`Warnings`]) and the rest is still read. An [`Error`] is for what
+//! stops the whole command: a bad flag, a PATH that does not exist, an
+//! engine that cannot be reached.
+
+use std::fmt;
+
+/// Exit status 2: usage or unreadable input.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status 1: an internal error (a bug, or a write that failed).
+pub const EXIT_INTERNAL: u8 = 1;
+
+/// What went wrong, which decides the exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A bad flag, a missing or unreadable PATH, an unreachable engine.
+    Usage,
+    /// Everything else.
+    Internal,
+}
+
+/// An error that ends the command.
+#[derive(Debug)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    /// What the user can do about it, printed on its own line.
+    pub hint: Option<String>,
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error {
+            kind: Kind::Usage,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error {
+            kind: Kind::Internal,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self.kind {
+            Kind::Usage => EXIT_USAGE,
+            Kind::Internal => EXIT_INTERNAL,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Problems with single inputs, collected while the rest is read. Each
+/// names the file and what was wrong with it; they go to stderr and into
+/// the JSON's `warnings`.
+#[derive(Clone, Debug, Default)]
+pub struct Warnings(Vec<String>);
+
+impl Warnings {
+    pub fn new() -> Warnings {
+        Warnings::default()
+    }
+
+    /// Records a warning about `what` (a path, a run id).
+    pub fn push(&mut self, what: impl fmt::Display, problem: impl fmt::Display) {
+        self.0.push(format!("{what}: {problem}"));
+    }
+
+    pub fn extend(&mut self, other: Warnings) {
+        self.0.extend(other.0);
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
+    }
+}

@@ -1,0 +1,4 @@
+//! Evidence: facts gathered across runs, from recipe checkouts, git and
+//! probes. (Being written.)
+
+pub mod recipe;

@@ -1,0 +1,1 @@
+//! Static checks on a recipe's files. (Stub: being written.)

@@ -1,0 +1,1 @@
+//! Failures: every red thing in a run. (Being written.)

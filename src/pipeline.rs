@@ -1,0 +1,1 @@
+//! The pipeline wired end to end. (Being written.)
