@@ -1,4 +1,444 @@
-//! Evidence: facts gathered across runs, from recipe checkouts, git and
-//! probes. (Being written.)
+//! Evidence: the facts a verdict rests on, each with its source.
+//!
+//! For one failure this stage gathers, from what the inputs make
+//! available:
+//! - the signals: rules matched on the failure's message, its run's
+//!   console and the sweep's lines about its recipe ([`Facts::signals`]);
+//! - cross-run facts: the same test in other runs, alone or under load,
+//!   and the canonical ([`crossrun`]);
+//! - static recipe checks on the recipe at the tested tag (backup round
+//!   trip, bare-name routing, compose vs swarm) ([`recipe`]);
+//! - git facts: whether an overlay's expectation exists in any release tag
+//!   or on the default branch ([`git`]);
+//! - live or replayed probes (`--probe`, `--probe-replay`).
+//!
+//! A check that lacks its input is skipped and says so in
+//! [`Facts::skipped`], so a verdict can tell "looked and found nothing"
+//! from "could not look". Nothing here decides a class: that is
+//! `verdict`'s job.
 
+pub mod crossrun;
+pub mod git;
 pub mod recipe;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use serde::Serialize;
+
+use crate::ingest::Ingested;
+use crate::model::{Failure, Run, Signal, TestSource};
+use crate::probe::{DnsReport, Prober};
+use crate::rules::{RuleSet, ids};
+
+pub use crossrun::CrossRun;
+
+/// Where static checks and git facts come from, beside the runs.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// Recipe checkouts for runs without their own.
+    pub recipes: Option<PathBuf>,
+    /// The cc-ci checkout (overlay tests, recipe_meta.py).
+    pub ccci: Option<PathBuf>,
+}
+
+/// The recipe's static check results at the tested ref.
+#[derive(Clone, Debug, Serialize)]
+pub struct StaticFacts {
+    pub checkout: PathBuf,
+    /// The git tag the files were read at, when they were.
+    pub tag: Option<String>,
+    /// How to see the same files: `git -C <checkout> show <tag>:<file>` or
+    /// the work tree path.
+    pub origin: String,
+    pub report: recipe::RecipeReport,
+}
+
+impl StaticFacts {
+    /// How a reader sees `file` of this recipe at the checked ref.
+    pub fn source_of(&self, file: &str, line: Option<u32>) -> String {
+        let line = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        match &self.tag {
+            Some(tag) => format!("git -C {} show {tag}:{file}{line}", self.checkout.display()),
+            None => format!("{}{line}", self.checkout.join(file).display()),
+        }
+    }
+}
+
+/// What an overlay assertion expects, and whether any release has it.
+#[derive(Clone, Debug, Serialize)]
+pub struct StaleFacts {
+    /// What the failed assertion expects to find (`discourse/discourse:3.5.3`)
+    /// or to be gone (`sidekiq`).
+    pub needle: String,
+    /// `true`: the test expects the needle present; `false`: absent.
+    pub expect_present: bool,
+    /// The deploy's side of the assertion, when pytest showed it.
+    pub actual: Option<String>,
+    /// The search across tags and the default branch; `None` without git.
+    pub search: Option<git::Search>,
+    /// Work-tree check when there is no git repository: whether the needle
+    /// is in the checkout's files.
+    pub in_worktree: Option<bool>,
+    pub checkout: PathBuf,
+    /// The compose file at the tested tag against what the overlay
+    /// expects, as a unified diff (image expectations only).
+    pub diff: Option<String>,
+}
+
+impl StaleFacts {
+    /// The expectation holds in no release tag.
+    pub fn absent_from_releases(&self) -> bool {
+        match (&self.search, self.in_worktree) {
+            (Some(s), _) => {
+                let tags = s.refs_searched.iter().filter(|r| Some(*r) != s.default_branch.as_ref()).count();
+                let with = s.tags_with_needle().len();
+                if self.expect_present { with == 0 } else { with == tags && tags > 0 }
+            }
+            (None, Some(found)) => found != self.expect_present,
+            _ => false,
+        }
+    }
+
+    /// The expectation holds on the default branch (ahead of a release).
+    pub fn on_default_branch(&self) -> bool {
+        let Some(s) = &self.search else { return false };
+        let found = s.on_default_branch.is_some();
+        s.default_branch.is_some() && found == self.expect_present
+    }
+}
+
+/// A sibling recipe that does the thing right: the reference to diff
+/// against.
+#[derive(Clone, Debug, Serialize)]
+pub struct Reference {
+    pub recipe: String,
+    pub run_id: String,
+    pub facts: Rc<StaticFacts>,
+    pub service: String,
+}
+
+/// Everything gathered for one failure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Facts {
+    pub signals: Vec<Signal>,
+    pub cross: CrossRun,
+    pub recipe: Option<Rc<StaticFacts>>,
+    pub stale: Option<StaleFacts>,
+    pub reference: Option<Reference>,
+    pub probe: Option<DnsReport>,
+    /// Checks that could not run, and why.
+    pub skipped: Vec<String>,
+}
+
+impl Facts {
+    pub fn has(&self, rule: &str) -> bool {
+        self.signals.iter().any(|s| s.rule == rule)
+    }
+
+    pub fn signal(&self, rule: &str) -> Option<&Signal> {
+        self.signals.iter().find(|s| s.rule == rule)
+    }
+}
+
+/// Gathers facts, caching what several failures share (a recipe's static
+/// checks at a tag are computed once).
+pub struct Gatherer<'a> {
+    pub ingested: &'a Ingested,
+    pub rules: &'a RuleSet,
+    pub sources: Sources,
+    pub prober: Option<&'a mut Prober>,
+    statics: HashMap<(PathBuf, Option<String>), Option<Rc<StaticFacts>>>,
+    /// Probe errors, reported once as warnings.
+    pub probe_warnings: Vec<String>,
+}
+
+impl<'a> Gatherer<'a> {
+    pub fn new(ingested: &'a Ingested, rules: &'a RuleSet, sources: Sources, prober: Option<&'a mut Prober>) -> Self {
+        Gatherer {
+            ingested,
+            rules,
+            sources,
+            prober,
+            statics: HashMap::new(),
+            probe_warnings: Vec::new(),
+        }
+    }
+
+    /// All facts for one failure.
+    pub fn gather(&mut self, failure: &Failure) -> Facts {
+        let mut skipped = Vec::new();
+        let signals = self.signals(failure);
+        let cross = crossrun::gather(failure, self.ingested);
+        if self.ingested.canonicals.is_empty() {
+            skipped.push("canonicals: none read (pass --canonicals DIR)".to_string());
+        }
+        let run = self.ingested.run(&failure.run_id);
+        let checkout = self.checkout(failure, run);
+        let recipe = match &checkout {
+            Some(dir) => self.static_facts(dir, failure.tag.as_deref()),
+            None => {
+                skipped.push(format!(
+                    "static recipe checks: no checkout of {} (neither the run's abra/recipes/ nor --recipes)",
+                    failure.recipe.as_deref().unwrap_or("the recipe")
+                ));
+                None
+            }
+        };
+        let stale = match &checkout {
+            Some(dir) if is_overlay(failure) => self.stale(failure, &signals, dir, &mut skipped),
+            _ => None,
+        };
+        let reference = match &recipe {
+            Some(r) if has_backup_finding(r) => self.reference(failure),
+            _ => None,
+        };
+        let probe = self.probe(failure, recipe.as_deref(), &mut skipped);
+        Facts {
+            signals,
+            cross,
+            recipe,
+            stale,
+            reference,
+            probe,
+            skipped,
+        }
+    }
+
+    /// Rules matched on the failure's message and body, its run's console,
+    /// and the sweep lines about its recipe.
+    fn signals(&self, failure: &Failure) -> Vec<Signal> {
+        let mut out = Vec::new();
+        let text = match &failure.detail {
+            Some(d) => format!("{}\n{d}", failure.message),
+            None => failure.message.clone(),
+        };
+        out.extend(self.rules.scan_message(&text, &failure.loc));
+        if let Some(s) = self.ingested.console_signals.get(&failure.run_id) {
+            out.extend(s.iter().cloned());
+        }
+        if let (Some(sweep), Some(recipe)) = (&self.ingested.sweep, &failure.recipe) {
+            if let Some(entry) = sweep.entries.iter().find(|e| &e.recipe == recipe) {
+                let lines: Vec<u32> = entry.lines.iter().map(|(n, _)| *n).collect();
+                out.extend(
+                    self.ingested
+                        .sweep_signals
+                        .iter()
+                        .filter(|s| s.loc.line.is_some_and(|l| lines.contains(&l)))
+                        .cloned(),
+                );
+            }
+        }
+        out
+    }
+
+    fn checkout(&self, failure: &Failure, run: Option<&Run>) -> Option<PathBuf> {
+        if let Some(c) = run.and_then(|r| r.checkout.clone()) {
+            return Some(c);
+        }
+        let recipe = failure.recipe.as_ref()?;
+        // A sweep's promote: the sweep run of that recipe has the checkout.
+        let from_sibling = self
+            .ingested
+            .runs
+            .iter()
+            .filter(|r| r.recipe.as_ref() == Some(recipe) && r.version == failure.tag)
+            .find_map(|r| r.checkout.clone());
+        from_sibling.or_else(|| {
+            let dir = self.sources.recipes.as_ref()?.join(recipe);
+            dir.is_dir().then_some(dir)
+        })
+    }
+
+    /// The static checks of the recipe at `tag` (cached).
+    pub fn static_facts(&mut self, checkout: &Path, tag: Option<&str>) -> Option<Rc<StaticFacts>> {
+        let key = (checkout.to_path_buf(), tag.map(str::to_string));
+        if let Some(hit) = self.statics.get(&key) {
+            return hit.clone();
+        }
+        let facts = self.read_static(checkout, tag).map(Rc::new);
+        self.statics.insert(key, facts.clone());
+        facts
+    }
+
+    fn read_static(&self, checkout: &Path, tag: Option<&str>) -> Option<StaticFacts> {
+        let at_tag = tag.and_then(|t| {
+            let repo = git::Repo::open(checkout)?;
+            let tags = repo.tags().ok()?;
+            let found = git::find_tag(&tags, t)?.name.clone();
+            let files = repo.files_at(&found, |p| !p.starts_with(".git")).ok()?;
+            Some((found, files))
+        });
+        let (files, tag) = match at_tag {
+            Some((tag, files)) => (
+                recipe::RecipeFiles {
+                    origin: format!("{} at tag {tag}", checkout.display()),
+                    files,
+                },
+                Some(tag),
+            ),
+            None => (recipe::RecipeFiles::from_dir(checkout).ok()?, None),
+        };
+        let report = recipe::check(&files, self.rules);
+        Some(StaticFacts {
+            checkout: checkout.to_path_buf(),
+            origin: files.origin.clone(),
+            tag,
+            report,
+        })
+    }
+
+    /// The stale-overlay check: take the expected side of the failed
+    /// assertion and look for it in every release tag and the default
+    /// branch.
+    fn stale(&self, failure: &Failure, signals: &[Signal], checkout: &Path, skipped: &mut Vec<String>) -> Option<StaleFacts> {
+        let msg: Vec<&Signal> = signals.iter().filter(|s| s.loc == failure.loc).collect();
+        let find = |id: &str| msg.iter().find(|s| s.rule == id);
+        let (needle, expect_present, actual, compose_only) = if let Some(s) = find(ids::MSG_ASSERT_EQ) {
+            let expected = unquote(s.capture("expected")?);
+            // Only artefacts a recipe release carries can be looked up: an
+            // image reference. `assert 404 == 200` is not a recipe fact.
+            if !self.rules.is_match(ids::MSG_IMAGE_REF, &expected) {
+                skipped.push(format!("stale-overlay: the expected side `{expected}` is not an image reference; not looked up"));
+                return None;
+            }
+            (expected, true, s.capture("actual").map(unquote), false)
+        } else if let Some(s) = find(ids::MSG_ASSERT_NOT_IN) {
+            (unquote(s.capture("item")?), false, s.capture("container").map(str::to_string), true)
+        } else if let Some(s) = find(ids::MSG_ASSERT_IN) {
+            (unquote(s.capture("item")?), true, s.capture("container").map(str::to_string), true)
+        } else {
+            return None;
+        };
+        if needle.len() < 3 {
+            return None;
+        }
+        let filter = move |p: &str| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            !compose_only || (name.starts_with("compose") && (name.ends_with(".yml") || name.ends_with(".yaml")))
+        };
+        let (search, in_worktree) = match git::Repo::open(checkout) {
+            Some(repo) => match repo.search(&needle, filter) {
+                Ok(s) => (Some(s), None),
+                Err(e) => {
+                    skipped.push(format!("stale-overlay git search: {e}"));
+                    (None, None)
+                }
+            },
+            None => {
+                skipped.push(format!(
+                    "stale-overlay: {} is not a git checkout; only its work tree was searched, not the release tags",
+                    checkout.display()
+                ));
+                let files = recipe::RecipeFiles::from_dir(checkout).ok()?;
+                let found = files.files.iter().any(|(p, t)| filter(p) && t.contains(&needle));
+                (None, Some(found))
+            }
+        };
+        Some(StaleFacts {
+            needle,
+            expect_present,
+            actual,
+            search,
+            in_worktree,
+            checkout: checkout.to_path_buf(),
+        })
+    }
+
+    /// A sibling recipe in the runs whose database service round-trips:
+    /// dumps in a pre-hook and replays in a restore post-hook.
+    fn reference(&mut self, failure: &Failure) -> Option<Reference> {
+        let candidates: Vec<(String, String, PathBuf, Option<String>)> = self
+            .ingested
+            .runs
+            .iter()
+            .filter(|r| r.recipe.is_some() && r.recipe != failure.recipe)
+            .filter_map(|r| Some((r.recipe.clone()?, r.id.clone(), r.checkout.clone()?, r.version.clone())))
+            .collect();
+        for (recipe, run_id, checkout, version) in candidates {
+            let Some(facts) = self.static_facts(&checkout, version.as_deref()) else {
+                continue;
+            };
+            let good = facts.report.services.iter().find(|s| {
+                let pre = s.labels.get("backupbot.backup.pre-hook");
+                let post = s.labels.get("backupbot.restore.post-hook");
+                pre.is_some_and(|v| self.rules.is_match(ids::LABEL_DB_DUMP, v))
+                    && post.is_some_and(|v| self.rules.is_match(ids::LABEL_DB_RESTORE, v))
+            });
+            if let Some(s) = good {
+                let service = s.name.clone();
+                return Some(Reference {
+                    recipe,
+                    run_id,
+                    facts: facts.clone(),
+                    service,
+                });
+            }
+        }
+        None
+    }
+
+    /// A live (or replayed) DNS probe for a routing suspect whose stack may
+    /// still be deployed: the warm stack for a promote, else the cold one.
+    fn probe(&mut self, failure: &Failure, recipe: Option<&StaticFacts>, skipped: &mut Vec<String>) -> Option<DnsReport> {
+        let prober = self.prober.as_deref_mut()?;
+        let recipe_name = failure.recipe.as_deref()?;
+        let finding = recipe?.report.findings.iter().find_map(|f| match &f.kind {
+            recipe::FindingKind::BareNameRouting { from, name, .. } => Some((from.clone(), name.clone())),
+            _ => None,
+        })?;
+        let stack = if failure.tier == crate::model::Tier::Promote {
+            recipe::warm_stack_name(recipe_name)
+        } else {
+            match self.ingested.run(&failure.run_id).and_then(|r| stack_of_run(r, self.ingested)) {
+                Some(s) => s,
+                None => recipe::warm_stack_name(recipe_name),
+            }
+        };
+        let target = format!("{stack}_{}", finding.0);
+        match prober.dns(&target, &finding.1, 8) {
+            Ok(report) => Some(report),
+            Err(e) => {
+                skipped.push(format!("probe dns {target} {}: {}", finding.1, e.message));
+                self.probe_warnings.push(format!("probe {target}: {}", e.message));
+                None
+            }
+        }
+    }
+}
+
+/// The stack a cold run deployed, from its console (`deploy: … <stack>`).
+fn stack_of_run(run: &Run, ingested: &Ingested) -> Option<String> {
+    ingested
+        .console_signals
+        .get(&run.id)?
+        .iter()
+        .find(|s| s.rule == ids::DEPLOY_CONVERGED)
+        .and_then(|s| s.capture("stack"))
+        .map(str::to_string)
+}
+
+fn is_overlay(f: &Failure) -> bool {
+    f.test.is_some() && f.source == TestSource::Overlay
+}
+
+fn has_backup_finding(f: &StaticFacts) -> bool {
+    f.report.findings.iter().any(|x| {
+        matches!(
+            x.kind,
+            recipe::FindingKind::RestoreReplaysNoDump { .. } | recipe::FindingKind::LiveDataDir { .. }
+        )
+    })
+}
+
+/// `'x'` or `"x"` → `x`.
+pub fn unquote(s: &str) -> String {
+    let s = s.trim();
+    for q in ['\'', '"'] {
+        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
+            return s[1..s.len() - 1].to_string();
+        }
+    }
+    s.to_string()
+}
