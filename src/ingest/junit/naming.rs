@@ -20,22 +20,15 @@ use crate::model::{TestSource, Tier};
 
 /// Tier and source from a file name of the form
 /// `<tier>__<source>__<module>.xml`, when it fits. Tiers are the five cc-ci
-/// runs (install, upgrade, backup, restore, custom); sources `generic`,
-/// `cc-ci` (an overlay) and `recipe`.
+/// runs (install, upgrade, backup, restore, custom; see [`test_tier`]);
+/// sources `generic`, `cc-ci` (an overlay) and `recipe`.
 pub(super) fn from_file_name(path: &Path) -> Option<(Tier, TestSource)> {
     let name = path.file_name()?.to_str()?;
     let stem = name
         .strip_suffix(".xml")
         .or_else(|| name.strip_suffix(".XML"))?;
     let mut parts = stem.splitn(3, "__");
-    let tier = match parts.next()? {
-        "install" => Tier::Install,
-        "upgrade" => Tier::Upgrade,
-        "backup" => Tier::Backup,
-        "restore" => Tier::Restore,
-        "custom" => Tier::Custom,
-        _ => return None,
-    };
+    let tier = test_tier(parts.next()?)?;
     let source = match parts.next()? {
         "generic" => TestSource::Generic,
         "cc-ci" => TestSource::Overlay,
@@ -69,15 +62,26 @@ pub(super) fn from_classname(classname: &str, name: &str) -> (Option<Tier>, Test
         (Some("tests"), Some(_)) if segs.len() > 2 => TestSource::Overlay,
         _ => TestSource::Unknown,
     };
-    let tier = match module.map(|m| segs[m]) {
-        Some("test_install") => Some(Tier::Install),
-        Some("test_upgrade") => Some(Tier::Upgrade),
-        Some("test_backup") => Some(Tier::Backup),
-        Some("test_restore") => Some(Tier::Restore),
-        _ if source == TestSource::Recipe => Some(Tier::Custom),
-        _ => None,
+    let tier = module
+        .and_then(|m| segs[m].strip_prefix("test_"))
+        .and_then(test_tier);
+    let tier = match tier {
+        None if source == TestSource::Recipe => Some(Tier::Custom),
+        tier => tier,
     };
     (tier, source)
+}
+
+/// A tier a test file can belong to: the five cc-ci runs, also under
+/// their results.json rung names (`backup_restore` is judged at restore,
+/// `functional` is custom). `promote`, `lint` and `run` have no tests.
+fn test_tier(name: &str) -> Option<Tier> {
+    Tier::parse(name).filter(|t| {
+        matches!(
+            t,
+            Tier::Install | Tier::Upgrade | Tier::Backup | Tier::Restore | Tier::Custom
+        )
+    })
 }
 
 /// The id of a test: a pytest node id when the classname is a pytest

@@ -288,6 +288,7 @@ fn file_name_decides_tier_and_source() {
     // Names that do not fit: unknown tier or source, missing module.
     for name in [
         "lint__cc-ci__x.xml",
+        "run__generic__test_run.xml",
         "upgrade__overlay__test_upgrade.xml",
         "upgrade__cc-ci.xml",
         "upgrade__cc-ci__.xml",
@@ -334,6 +335,15 @@ fn classname_decides_when_the_name_does_not_fit() {
             "test_restore_returns_state"
         ),
         (Some(Tier::Restore), TestSource::Overlay)
+    );
+    // Rung names of results.json name tiers too; non-test tiers do not.
+    assert_eq!(
+        naming::from_classname("tests._generic.test_backup_restore", "t"),
+        (Some(Tier::Restore), TestSource::Generic)
+    );
+    assert_eq!(
+        naming::from_classname("tests._generic.test_run", "t"),
+        (None, TestSource::Generic)
     );
     assert_eq!(
         naming::from_classname("example.ExampleTests", "x"),
