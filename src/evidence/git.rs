@@ -80,6 +80,7 @@ const GIT_LOCATION_VARS: &[&str] = &[
 /// A git command that failed: which one, how, and what it printed on stderr.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GitError {
+    /// `git -C <dir> <args>: <exit status>: <stderr>`, or what else failed.
     pub message: String,
 }
 
@@ -103,8 +104,11 @@ impl std::error::Error for GitError {}
 /// that commit's committer time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TagRef {
+    /// The tag's name without `refs/tags/` (`0.8.1+3.5.0`).
     pub name: String,
+    /// The full id of the commit the tag names.
     pub commit: String,
+    /// That commit's committer time; `None` if git printed none.
     pub time: Option<jiff::Timestamp>,
 }
 
@@ -138,11 +142,13 @@ impl Hit {
 /// release tags and the default branch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Search {
+    /// The literal string searched for.
     pub needle: String,
     /// Every ref searched, tags in version order, then the default branch.
     pub refs_searched: Vec<String>,
     /// One entry per matching line, on any ref searched (the default branch
-    /// included), in `refs_searched` order, then by path and line.
+    /// included), in `refs_searched` order, then in tree order (git's
+    /// order of paths) and by line.
     pub found_in: Vec<Hit>,
     /// The default branch's name when the needle is on it.
     pub on_default_branch: Option<String>,
@@ -170,10 +176,17 @@ impl Search {
         tags
     }
 
-    /// True when no release tag contains the needle: the decisive fact of a
-    /// stale overlay (with at least one tag searched).
+    /// How many release tags were searched.
+    pub fn tags_searched(&self) -> usize {
+        self.refs_searched.len() - usize::from(self.default_branch.is_some())
+    }
+
+    /// True when at least one release tag was searched and none contains
+    /// the needle: the decisive fact of a stale overlay. False in a
+    /// repository without tags, where "absent from every release" would be
+    /// true of anything.
     pub fn absent_from_every_tag(&self) -> bool {
-        self.tag_hits().next().is_none()
+        self.tags_searched() > 0 && self.tag_hits().next().is_none()
     }
 }
 
@@ -252,8 +265,16 @@ impl Repo {
         let mut tags: Vec<(TagRef, Option<i64>)> = Vec::new();
         for line in out.lines() {
             let fields: Vec<&str> = line.split('\0').collect();
-            let [name, kind, oid, date, peeled_kind, peeled_oid, peeled_date, created] =
-                fields[..]
+            let [
+                name,
+                kind,
+                oid,
+                date,
+                peeled_kind,
+                peeled_oid,
+                peeled_date,
+                created,
+            ] = fields[..]
             else {
                 continue;
             };
@@ -293,7 +314,9 @@ impl Repo {
     /// commit yet.
     pub fn head_commit(&self) -> Result<Option<String>, GitError> {
         let out = self.run_status(&["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])?;
-        Ok(out.map(|s| s.trim_end().to_string()).filter(|s| !s.is_empty()))
+        Ok(out
+            .map(|s| s.trim_end().to_string())
+            .filter(|s| !s.is_empty()))
     }
 
     /// Every text file at `rev` whose path passes `paths_filter`, path →
@@ -320,18 +343,12 @@ impl Repo {
         let finished = batch.finish();
         let files = files?;
         finished?;
-        let (_, entries) = files.per_ref.into_iter().next().ok_or_else(|| {
-            GitError::new(format!(
+        let Some((_, Some(entries))) = files.per_ref.into_iter().next() else {
+            return Err(GitError::new(format!(
                 "git -C {} cat-file --batch: {rev}: no such revision",
                 self.dir.display()
-            ))
-        })?;
-        let entries = entries.ok_or_else(|| {
-            GitError::new(format!(
-                "git -C {} cat-file --batch: {rev}: no such revision",
-                self.dir.display()
-            ))
-        })?;
+            )));
+        };
         Ok(entries
             .into_iter()
             .filter_map(|(path, oid)| match files.blobs.get(&oid) {
@@ -505,11 +522,10 @@ impl Repo {
     /// queries) is `None` rather than an error.
     fn run_status(&self, args: &[&str]) -> Result<Option<String>, GitError> {
         self.total.fetch_add(1, AtomicOrdering::Relaxed);
-        let out = self
-            .command()
-            .args(args)
-            .output()
-            .map_err(|e| GitError::new(format!("{}: cannot run git: {e}", self.describe(args))))?;
+        let out =
+            self.command().args(args).output().map_err(|e| {
+                GitError::new(format!("{}: cannot run git: {e}", self.describe(args)))
+            })?;
         if out.status.success() {
             return Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()));
         }
@@ -727,7 +743,11 @@ fn parse_tree(data: &[u8], hash_len: usize) -> Vec<TreeEntry> {
         let Some(space) = rest.iter().position(|&b| b == b' ') else {
             break;
         };
-        let Some(nul) = rest[space..].iter().position(|&b| b == 0).map(|n| n + space) else {
+        let Some(nul) = rest[space..]
+            .iter()
+            .position(|&b| b == 0)
+            .map(|n| n + space)
+        else {
             break;
         };
         if rest.len() < nul + 1 + hash_len {
@@ -752,11 +772,14 @@ fn parse_tree(data: &[u8], hash_len: usize) -> Vec<TreeEntry> {
     entries
 }
 
+/// (path, blob id) pairs of one tree, in tree order.
+type FileList = Vec<(String, String)>;
+
 /// The files of several refs, read through one session.
 struct Files {
     /// For each ref (shown name), its (path, blob id) pairs that passed the
     /// filter, or `None` when git does not know the ref.
-    per_ref: Vec<(String, Option<Vec<(String, String)>>)>,
+    per_ref: Vec<(String, Option<FileList>)>,
     /// Every distinct blob read: its text, or `None` if binary or too large.
     blobs: HashMap<String, Option<String>>,
 }
@@ -947,7 +970,10 @@ pub fn find_tag<'a>(tags: &'a [TagRef], version: &str) -> Option<&'a TagRef> {
 /// before every version, so the last tag is the highest version. Equal
 /// orders (`v1.0` and `1.0`) fall to the caller's tie-break.
 pub fn version_order(a: &str, b: &str) -> Ordering {
-    let (a, b) = (a.strip_prefix('v').unwrap_or(a), b.strip_prefix('v').unwrap_or(b));
+    let (a, b) = (
+        a.strip_prefix('v').unwrap_or(a),
+        b.strip_prefix('v').unwrap_or(b),
+    );
     let is_version = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
     match (is_version(a), is_version(b)) {
         (false, false) => return natural_order(a, b),
@@ -1062,7 +1088,10 @@ mod tests {
             matching_lines(text, "x"),
             [(2, "image: x x".to_string()), (4, "x".to_string())]
         );
-        assert_eq!(matching_lines("one\ntwo", "one\ntwo"), [(1, "one".to_string())]);
+        assert_eq!(
+            matching_lines("one\ntwo", "one\ntwo"),
+            [(1, "one".to_string())]
+        );
     }
 
     #[test]
@@ -1078,7 +1107,10 @@ mod tests {
             path: "my file.yml".into(),
             ..hit
         };
-        assert_eq!(spaced.source(), "git show '0.8.1+3.5.0:my file.yml' # line 12");
+        assert_eq!(
+            spaced.source(),
+            "git show '0.8.1+3.5.0:my file.yml' # line 12"
+        );
     }
 
     #[test]
