@@ -603,15 +603,21 @@ impl Batch {
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let (Some(stdin), Some(stdout)) = (self.stdin.as_mut(), self.stdout.as_mut()) else {
-            return Err(GitError::new(format!("{}: session closed", self.what)));
+        let Batch {
+            what,
+            child,
+            stdin,
+            stdout,
+            ..
+        } = self;
+        let (Some(stdin), Some(stdout)) = (stdin.as_mut(), stdout.as_mut()) else {
+            return Err(GitError::new(format!("{what}: session closed")));
         };
         let mut request = String::new();
         for name in names {
             request.push_str(name);
             request.push('\n');
         }
-        let what = &self.what;
         std::thread::scope(|scope| {
             let writer = scope.spawn(move || -> io::Result<()> {
                 stdin.write_all(request.as_bytes())?;
@@ -628,10 +634,14 @@ impl Batch {
                     }
                 }
             }
-            let written = writer.join();
             if let Some(failure) = failure {
+                // git may be blocked writing answers no one reads, and the
+                // writer blocked feeding it: end git so the writer returns.
+                let _ = child.kill();
+                let _ = writer.join();
                 return Err(GitError::new(failure));
             }
+            let written = writer.join();
             match written {
                 Ok(Ok(())) => Ok(objects),
                 Ok(Err(e)) => Err(GitError::new(format!("{what}: writing requests: {e}"))),
