@@ -296,7 +296,10 @@ impl TierStatus {
     }
 
     pub fn is_red(self) -> bool {
-        matches!(self, TierStatus::Fail | TierStatus::Error | TierStatus::Unver)
+        matches!(
+            self,
+            TierStatus::Fail | TierStatus::Error | TierStatus::Unver
+        )
     }
 }
 

@@ -1,1 +1,242 @@
-//! The pipeline wired end to end. (Being written.)
+//! The pipeline wired end to end: ingest → failures → evidence → verdict.
+//!
+//! This is the only place that knows the order of the stages. It applies
+//! the defaults the interface promises (the runs root from
+//! `$CCCI_RUNS_DIR`, the recipes from `$ABRA_DIR/recipes`), the filters,
+//! and the rule that the tool never writes under the runs root.
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::cli::{FilterArgs, InputArgs};
+use crate::error::{Error, Result, Warnings};
+use crate::evidence::{Gatherer, Sources};
+use crate::failures;
+use crate::ingest::{self, Ingested, Inputs};
+use crate::model::{Class, Failure, Signal, Triaged};
+use crate::probe::Prober;
+use crate::rules::RuleSet;
+use crate::verdict;
+
+/// The runs root when no PATH is given.
+pub const DEFAULT_RUNS_ROOT: &str = "/var/lib/cc-ci-runs";
+
+/// The result of a triage.
+pub struct Triage {
+    pub inputs: Vec<PathBuf>,
+    pub ingested: Ingested,
+    pub triaged: Vec<Triaged>,
+    pub warnings: Warnings,
+}
+
+/// The rules: `--rules DIR` or the built-in set.
+pub fn load_rules(dir: Option<&Path>) -> Result<RuleSet> {
+    match dir {
+        Some(d) => RuleSet::from_dir(d),
+        None => Ok(RuleSet::builtin()),
+    }
+}
+
+/// The PATHs, or the default runs root.
+pub fn input_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if !paths.is_empty() {
+        return paths.to_vec();
+    }
+    let root = std::env::var_os("CCCI_RUNS_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_RUNS_ROOT));
+    vec![root]
+}
+
+/// `--recipes`, else `$ABRA_DIR/recipes`, else `~/.abra/recipes`.
+pub fn recipes_dir(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(f) = flag {
+        return Some(f.to_path_buf());
+    }
+    if let Some(abra) = std::env::var_os("ABRA_DIR").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(abra).join("recipes"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".abra").join("recipes"))
+}
+
+/// Refuses an output path under any input: the tool never writes under
+/// the runs root.
+pub fn refuse_under_inputs(out: &Path, inputs: &[PathBuf], flag: &str) -> Result<()> {
+    let abs = |p: &Path| -> PathBuf {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        // The file may not exist yet: canonicalise its directory.
+        match (p.parent(), p.file_name()) {
+            (Some(dir), Some(name)) => dir.canonicalize().map(|d| d.join(name)).unwrap_or(p.clone()),
+            _ => p,
+        }
+    };
+    let out = abs(out);
+    for input in inputs {
+        let Ok(root) = input.canonicalize() else { continue };
+        let root = if root.is_file() {
+            root.parent().map(Path::to_path_buf).unwrap_or(root)
+        } else {
+            root
+        };
+        if out.starts_with(&root) {
+            return Err(Error::usage(format!(
+                "{flag} {}: is under the input {}; ccci-triage never writes under the runs root",
+                out.display(),
+                root.display()
+            ))
+            .with_hint("write it somewhere else, e.g. /tmp or your home directory"));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the whole pipeline.
+pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
+    let rules = load_rules(input.rules.as_deref())?;
+    let paths = input_paths(&input.paths);
+    if let Some(rec) = &input.probe_record {
+        refuse_under_inputs(rec, &paths, "--probe-record")?;
+    }
+    let since = filter.since.as_deref().map(parse_since).transpose()?;
+    let mut warnings = Warnings::new();
+    let inputs = Inputs {
+        paths: paths.clone(),
+        sweep_log: input.sweep_log.clone(),
+        canonicals: Some(input.canonicals.clone()),
+    };
+    let ingested = ingest::ingest(&inputs, &rules, &mut warnings)?;
+    let mut list = failures::collect(&ingested, &rules);
+    list.retain(|f| keep(f, &ingested, filter, since));
+
+    let mut prober = if input.probe {
+        Some(Prober::live(std::time::Duration::from_secs(10))?)
+    } else if let Some(path) = &input.probe_replay {
+        Some(Prober::replay(path)?)
+    } else {
+        None
+    };
+    let sources = Sources {
+        recipes: recipes_dir(input.recipes.as_deref()),
+        ccci: input.ccci.clone(),
+    };
+    let mut triaged = Vec::with_capacity(list.len());
+    {
+        let mut gatherer = Gatherer::new(&ingested, &rules, sources, prober.as_mut());
+        for failure in list {
+            let facts = gatherer.gather(&failure);
+            let verdict = verdict::decide(&verdict::Input {
+                failure: &failure,
+                facts: &facts,
+                rules: &rules,
+            });
+            let signals = relevant_signals(&failure, &facts.signals, &verdict.evidence, &rules);
+            triaged.push(Triaged {
+                failure,
+                verdict,
+                signals,
+            });
+        }
+        for w in gatherer.probe_warnings.drain(..) {
+            warnings.push("probe", w);
+        }
+    }
+    if !filter.class.is_empty() {
+        triaged.retain(|t| filter.class.iter().any(|c| Class::parse(c) == Some(t.verdict.class)));
+    }
+    if let (Some(p), Some(path)) = (&prober, &input.probe_record) {
+        p.save(path)?;
+    }
+    Ok(Triage {
+        inputs: paths,
+        ingested,
+        triaged,
+        warnings,
+    })
+}
+
+/// The signals worth showing with a failure: those on its own lines, the
+/// trouble signs of its run, and any cited as evidence.
+fn relevant_signals(f: &Failure, all: &[Signal], evidence: &[crate::model::Evidence], rules: &RuleSet) -> Vec<Signal> {
+    let cited: std::collections::HashSet<&str> = evidence.iter().map(|e| e.source.as_str()).collect();
+    all.iter()
+        .filter(|s| {
+            s.loc == f.loc
+                || rules.get(&s.rule).is_some_and(|r| r.trouble)
+                || cited.contains(s.loc.to_string().as_str())
+        })
+        .cloned()
+        .collect()
+}
+
+fn keep(f: &Failure, ingested: &Ingested, filter: &FilterArgs, since: Option<Timestamp>) -> bool {
+    if !filter.recipe.is_empty() && !f.recipe.as_ref().is_some_and(|r| filter.recipe.contains(r)) {
+        return false;
+    }
+    if let Some(since) = since {
+        let when = ingested
+            .run(&f.run_id)
+            .and_then(|r| r.span.finished.or(r.span.started))
+            .or_else(|| ingested.sweep.as_ref().and_then(|s| s.started));
+        if when.is_some_and(|w| w < since) {
+            return false;
+        }
+    }
+    true
+}
+
+/// `--since`: an RFC 3339 time, a date, or a span back from now (`7d`,
+/// `12h`, `30m`).
+pub fn parse_since(s: &str) -> Result<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        if let Ok(z) = d.to_zoned_datetime(jiff::tz::TimeZone::UTC) {
+            return Ok(z.timestamp());
+        }
+    }
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let secs = match (num.parse::<i64>(), unit) {
+        (Ok(n), "d") => n * 86_400,
+        (Ok(n), "h") => n * 3_600,
+        (Ok(n), "m") => n * 60,
+        (Ok(n), "w") => n * 7 * 86_400,
+        _ => {
+            return Err(Error::usage(format!("--since {s}: not a time"))
+                .with_hint("use an RFC 3339 time (2026-06-14T03:00:00Z), a date (2026-06-14) or a span (7d, 12h)"));
+        }
+    };
+    Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_secs(secs))
+        .map_err(|e| Error::usage(format!("--since {s}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_times_dates_and_spans() {
+        assert_eq!(parse_since("2026-06-14T03:00:00Z").unwrap().to_string(), "2026-06-14T03:00:00Z");
+        assert_eq!(parse_since("2026-06-14").unwrap().to_string(), "2026-06-14T00:00:00Z");
+        let week = parse_since("7d").unwrap();
+        assert!(week < Timestamp::now());
+        assert!(parse_since("yesterday").is_err());
+    }
+
+    #[test]
+    fn outputs_under_an_input_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = vec![dir.path().to_path_buf()];
+        let err = refuse_under_inputs(&dir.path().join("probes.json"), &inputs, "--probe-record").unwrap_err();
+        assert!(err.message.contains("never writes under the runs root"));
+        assert!(refuse_under_inputs(Path::new("/tmp/elsewhere.json"), &inputs, "--probe-record").is_ok());
+    }
+}

@@ -92,9 +92,17 @@ impl StaleFacts {
     pub fn absent_from_releases(&self) -> bool {
         match (&self.search, self.in_worktree) {
             (Some(s), _) => {
-                let tags = s.refs_searched.iter().filter(|r| Some(*r) != s.default_branch.as_ref()).count();
+                let tags = s
+                    .refs_searched
+                    .iter()
+                    .filter(|r| Some(*r) != s.default_branch.as_ref())
+                    .count();
                 let with = s.tags_with_needle().len();
-                if self.expect_present { with == 0 } else { with == tags && tags > 0 }
+                if self.expect_present {
+                    with == 0
+                } else {
+                    with == tags && tags > 0
+                }
             }
             (None, Some(found)) => found != self.expect_present,
             _ => false,
@@ -155,7 +163,12 @@ pub struct Gatherer<'a> {
 }
 
 impl<'a> Gatherer<'a> {
-    pub fn new(ingested: &'a Ingested, rules: &'a RuleSet, sources: Sources, prober: Option<&'a mut Prober>) -> Self {
+    pub fn new(
+        ingested: &'a Ingested,
+        rules: &'a RuleSet,
+        sources: Sources,
+        prober: Option<&'a mut Prober>,
+    ) -> Self {
         Gatherer {
             ingested,
             rules,
@@ -292,10 +305,18 @@ impl<'a> Gatherer<'a> {
     /// The stale-overlay check: take the expected side of the failed
     /// assertion and look for it in every release tag and the default
     /// branch.
-    fn stale(&self, failure: &Failure, signals: &[Signal], checkout: &Path, skipped: &mut Vec<String>) -> Option<StaleFacts> {
+    fn stale(
+        &self,
+        failure: &Failure,
+        signals: &[Signal],
+        checkout: &Path,
+        skipped: &mut Vec<String>,
+    ) -> Option<StaleFacts> {
         let msg: Vec<&Signal> = signals.iter().filter(|s| s.loc == failure.loc).collect();
         let find = |id: &str| msg.iter().find(|s| s.rule == id);
-        let (needle, expect_present, actual, compose_only) = if let Some(s) = find(ids::MSG_ASSERT_EQ) {
+        let (needle, expect_present, actual, compose_only) = if let Some(s) =
+            find(ids::MSG_ASSERT_EQ)
+        {
             let expected = unquote(s.capture("expected")?);
             // Only artefacts a recipe release carries can be looked up: an
             // image reference. `assert 404 == 200` is not a recipe fact.
@@ -305,9 +326,19 @@ impl<'a> Gatherer<'a> {
             }
             (expected, true, s.capture("actual").map(unquote), false)
         } else if let Some(s) = find(ids::MSG_ASSERT_NOT_IN) {
-            (unquote(s.capture("item")?), false, s.capture("container").map(str::to_string), true)
+            (
+                unquote(s.capture("item")?),
+                false,
+                s.capture("container").map(str::to_string),
+                true,
+            )
         } else if let Some(s) = find(ids::MSG_ASSERT_IN) {
-            (unquote(s.capture("item")?), true, s.capture("container").map(str::to_string), true)
+            (
+                unquote(s.capture("item")?),
+                true,
+                s.capture("container").map(str::to_string),
+                true,
+            )
         } else {
             return None;
         };
@@ -316,7 +347,9 @@ impl<'a> Gatherer<'a> {
         }
         let filter = move |p: &str| {
             let name = p.rsplit('/').next().unwrap_or(p);
-            !compose_only || (name.starts_with("compose") && (name.ends_with(".yml") || name.ends_with(".yaml")))
+            !compose_only
+                || (name.starts_with("compose")
+                    && (name.ends_with(".yml") || name.ends_with(".yaml")))
         };
         let (search, in_worktree) = match git::Repo::open(checkout) {
             Some(repo) => match repo.search(&needle, filter) {
@@ -332,7 +365,10 @@ impl<'a> Gatherer<'a> {
                     checkout.display()
                 ));
                 let files = recipe::RecipeFiles::from_dir(checkout).ok()?;
-                let found = files.files.iter().any(|(p, t)| filter(p) && t.contains(&needle));
+                let found = files
+                    .files
+                    .iter()
+                    .any(|(p, t)| filter(p) && t.contains(&needle));
                 (None, Some(found))
             }
         };
@@ -354,7 +390,14 @@ impl<'a> Gatherer<'a> {
             .runs
             .iter()
             .filter(|r| r.recipe.is_some() && r.recipe != failure.recipe)
-            .filter_map(|r| Some((r.recipe.clone()?, r.id.clone(), r.checkout.clone()?, r.version.clone())))
+            .filter_map(|r| {
+                Some((
+                    r.recipe.clone()?,
+                    r.id.clone(),
+                    r.checkout.clone()?,
+                    r.version.clone(),
+                ))
+            })
             .collect();
         for (recipe, run_id, checkout, version) in candidates {
             let Some(facts) = self.static_facts(&checkout, version.as_deref()) else {
@@ -381,17 +424,28 @@ impl<'a> Gatherer<'a> {
 
     /// A live (or replayed) DNS probe for a routing suspect whose stack may
     /// still be deployed: the warm stack for a promote, else the cold one.
-    fn probe(&mut self, failure: &Failure, recipe: Option<&StaticFacts>, skipped: &mut Vec<String>) -> Option<DnsReport> {
+    fn probe(
+        &mut self,
+        failure: &Failure,
+        recipe: Option<&StaticFacts>,
+        skipped: &mut Vec<String>,
+    ) -> Option<DnsReport> {
         let prober = self.prober.as_deref_mut()?;
         let recipe_name = failure.recipe.as_deref()?;
         let finding = recipe?.report.findings.iter().find_map(|f| match &f.kind {
-            recipe::FindingKind::BareNameRouting { from, name, .. } => Some((from.clone(), name.clone())),
+            recipe::FindingKind::BareNameRouting { from, name, .. } => {
+                Some((from.clone(), name.clone()))
+            }
             _ => None,
         })?;
         let stack = if failure.tier == crate::model::Tier::Promote {
             recipe::warm_stack_name(recipe_name)
         } else {
-            match self.ingested.run(&failure.run_id).and_then(|r| stack_of_run(r, self.ingested)) {
+            match self
+                .ingested
+                .run(&failure.run_id)
+                .and_then(|r| stack_of_run(r, self.ingested))
+            {
                 Some(s) => s,
                 None => recipe::warm_stack_name(recipe_name),
             }
@@ -401,7 +455,8 @@ impl<'a> Gatherer<'a> {
             Ok(report) => Some(report),
             Err(e) => {
                 skipped.push(format!("probe dns {target} {}: {}", finding.1, e.message));
-                self.probe_warnings.push(format!("probe {target}: {}", e.message));
+                self.probe_warnings
+                    .push(format!("probe {target}: {}", e.message));
                 None
             }
         }
@@ -427,7 +482,8 @@ fn has_backup_finding(f: &StaticFacts) -> bool {
     f.report.findings.iter().any(|x| {
         matches!(
             x.kind,
-            recipe::FindingKind::RestoreReplaysNoDump { .. } | recipe::FindingKind::LiveDataDir { .. }
+            recipe::FindingKind::RestoreReplaysNoDump { .. }
+                | recipe::FindingKind::LiveDataDir { .. }
         )
     })
 }

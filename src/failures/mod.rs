@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use crate::ingest::Ingested;
-use crate::model::{Evidence, Failure, Loc, Run, Signal, Tier, TestSource, TierStatus};
+use crate::model::{Evidence, Failure, Loc, Run, Signal, TestSource, Tier, TierStatus};
 use crate::rules::{RuleSet, ids};
 
 /// Exit statuses of a killed run: 142 (SIGALRM, a timeout) and 143
@@ -33,7 +33,11 @@ pub fn collect(ingested: &Ingested, rules: &RuleSet) -> Vec<Failure> {
             out.push(f);
         }
     };
-    for run in ingested.runs.iter().filter(|r| ingested.targets.contains(&r.id)) {
+    for run in ingested
+        .runs
+        .iter()
+        .filter(|r| ingested.targets.contains(&r.id))
+    {
         let signals = ingested
             .console_signals
             .get(&run.id)
@@ -56,7 +60,11 @@ pub fn collect(ingested: &Ingested, rules: &RuleSet) -> Vec<Failure> {
                     .map(|(_, r)| r.trim().to_string())
                     .unwrap_or_else(|| ev.text.clone());
                 let mut evidence = vec![ev.clone()];
-                if let Some((n, label)) = entry.lines.iter().find(|(_, l)| l.contains("PASS (promoted)")) {
+                if let Some((n, label)) = entry
+                    .lines
+                    .iter()
+                    .find(|(_, l)| l.contains("PASS (promoted)"))
+                {
                     evidence.push(Evidence::new(
                         format!("{}:{n}", sweep.path.display()),
                         format!("{label}   (the sweep's label; it is printed even when the promote failed)"),
@@ -89,7 +97,10 @@ pub fn collect(ingested: &Ingested, rules: &RuleSet) -> Vec<Failure> {
                 .as_ref()
                 .is_some_and(|id| ingested.run(id).is_some());
             let killed = entry.cold_rc.filter(|rc| KILLED.contains(rc));
-            let failed_label = entry.label.as_deref().is_some_and(|l| l.starts_with("FAIL"));
+            let failed_label = entry
+                .label
+                .as_deref()
+                .is_some_and(|l| l.starts_with("FAIL"));
             if !have_run && (killed.is_some() || failed_label) {
                 let (n, line) = entry.lines.last().cloned().unwrap_or((0, String::new()));
                 let message = match killed {
@@ -107,7 +118,10 @@ pub fn collect(ingested: &Ingested, rules: &RuleSet) -> Vec<Failure> {
                         message,
                         detail: None,
                         reruns: 0,
-                        evidence: vec![Evidence::new(format!("{}:{n}", sweep.path.display()), line)],
+                        evidence: vec![Evidence::new(
+                            format!("{}:{n}", sweep.path.display()),
+                            line,
+                        )],
                         loc: Loc::new(&sweep.path, Some(n)),
                     },
                     &mut out,
@@ -145,10 +159,9 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
         if run.expected_na.contains_key(&tier) {
             continue;
         }
-        let message = t
-            .message
-            .clone()
-            .unwrap_or_else(|| format!("{} ({:?}) with no message", t.name, t.outcome).to_lowercase());
+        let message = t.message.clone().unwrap_or_else(|| {
+            format!("{} ({:?}) with no message", t.name, t.outcome).to_lowercase()
+        });
         let mut f = base(tier, message.clone(), t.loc.clone());
         f.test = Some(t.id.clone());
         f.source = t.source;
@@ -183,7 +196,8 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
             .map(|s| s.loc.clone())
             .unwrap_or_else(|| Loc::new(run.path.join("results.json"), None));
         let mut f = base(*tier, message, loc);
-        f.evidence.push(Evidence::new(origin.clone(), format!("{tier}: failed")));
+        f.evidence
+            .push(Evidence::new(origin.clone(), format!("{tier}: failed")));
         if let Some(s) = fail_line {
             f.evidence.push(s.evidence());
         }
@@ -209,7 +223,8 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
                 format!("rung `{rung}` should have run and did not (unver)"),
                 loc.clone(),
             );
-            f.evidence.push(Evidence::at(&loc, format!("rungs.{rung} = \"unver\"")));
+            f.evidence
+                .push(Evidence::at(&loc, format!("rungs.{rung} = \"unver\"")));
             out.push(f);
         }
         if !rec.lint_rules_failed.is_empty()
@@ -219,10 +234,16 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
             let loc = Loc::new(&rec.path, None);
             let mut f = base(
                 Tier::Lint,
-                format!("abra recipe lint failed: {}", rec.lint_rules_failed.join(", ")),
+                format!(
+                    "abra recipe lint failed: {}",
+                    rec.lint_rules_failed.join(", ")
+                ),
                 loc.clone(),
             );
-            f.evidence.push(Evidence::at(&loc, format!("lint.rules_failed = {:?}", rec.lint_rules_failed)));
+            f.evidence.push(Evidence::at(
+                &loc,
+                format!("lint.rules_failed = {:?}", rec.lint_rules_failed),
+            ));
             out.push(f);
         }
     }
@@ -244,15 +265,25 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
                 let text = last
                     .map(|e| format!("last event: {} {}: {}", e.level, e.component, e.message))
                     .unwrap_or_else(|| "no events".into());
-                let src = format!("{}:{}", log.path.display(), last.map(|e| e.line).unwrap_or(log.line_count));
-                cut.push(("no results.json and no `end` line".to_string(), Evidence::new(src, text)));
+                let src = format!(
+                    "{}:{}",
+                    log.path.display(),
+                    last.map(|e| e.line).unwrap_or(log.line_count)
+                );
+                cut.push((
+                    "no results.json and no `end` line".to_string(),
+                    Evidence::new(src, text),
+                ));
             }
         }
     }
     for j in &run.junit {
         if let Some(why) = &j.truncated {
             cut.push((
-                format!("{} {why}", j.path.file_name().unwrap_or_default().to_string_lossy()),
+                format!(
+                    "{} {why}",
+                    j.path.file_name().unwrap_or_default().to_string_lossy()
+                ),
                 Evidence::new(j.path.display().to_string(), why.clone()),
             ));
         }
@@ -260,7 +291,10 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
     if !cut.is_empty() && !out.iter().any(|f| f.tier == Tier::Run && f.test.is_none()) {
         let message = format!(
             "run cut off: {}",
-            cut.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join("; ")
+            cut.iter()
+                .map(|(m, _)| m.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         );
         let loc = Loc::new(&run.path, None);
         let mut f = base(Tier::Run, message, loc);
@@ -315,7 +349,10 @@ fn is_signature(rule: &str) -> bool {
     rule.starts_with("harness.")
         || matches!(
             rule,
-            ids::DEPLOY_TIMEOUT | ids::DEPLOY_FAILED | ids::UPGRADE_ROLLBACK | ids::HEALTH_NO_ANSWER
+            ids::DEPLOY_TIMEOUT
+                | ids::DEPLOY_FAILED
+                | ids::UPGRADE_ROLLBACK
+                | ids::HEALTH_NO_ANSWER
         )
 }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use crate::model::{Canonical, Event, Evidence, Log, Loc, Signal, Sweep, SweepEntry};
+use crate::model::{Canonical, Event, Evidence, Loc, Log, Signal, Sweep, SweepEntry};
 use crate::rules::{RuleSet, Scope, ids};
 
 /// Parses a log with a grammar rule whose captures give `time`, and either
@@ -97,7 +97,9 @@ pub fn sweep(text: &str, path: &Path, rules: &RuleSet) -> (Sweep, Vec<Signal>) {
             sweep.entries.len() - 1
         });
         let entry = &mut sweep.entries[idx];
-        entry.lines.push((ev.line, format!("[{}] {}", ev.component, ev.message)));
+        entry
+            .lines
+            .push((ev.line, format!("[{}] {}", ev.component, ev.message)));
         entry.lines.extend(ev.continuation.iter().cloned());
         if entry.first.is_none() {
             entry.first = ev.time;
@@ -205,7 +207,9 @@ pub fn canonical_evidence(c: &Canonical) -> Evidence {
             "canonical {} version={} ts={}",
             c.recipe,
             c.version,
-            c.written.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
+            c.written
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "?".into())
         ),
     )
 }

@@ -107,7 +107,10 @@ pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Resu
         let text = String::from_utf8_lossy(&bytes);
         let (sweep, signals) = log::sweep(&text, path, rules);
         if sweep.entries.is_empty() {
-            warnings.push(path.display(), "no sweep lines (`<time> [<recipe>] <text>`) found");
+            warnings.push(
+                path.display(),
+                "no sweep lines (`<time> [<recipe>] <text>`) found",
+            );
         }
         // The sweep's recipes are triaged too: their runs become targets.
         for e in &sweep.entries {
@@ -130,8 +133,11 @@ pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Resu
         apply_sweep(&mut out.runs, sweep);
     }
     compute_load(&mut out.runs);
-    out.runs
-        .sort_by(|a, b| start_key(a).cmp(&start_key(b)).then_with(|| a.id.cmp(&b.id)));
+    out.runs.sort_by(|a, b| {
+        start_key(a)
+            .cmp(&start_key(b))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     Ok(out)
 }
 
@@ -254,7 +260,10 @@ fn add_run_dir(
             .sort_by_file_name();
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "xml") => {
+                Ok(e)
+                    if e.file_type().is_file()
+                        && e.path().extension().is_some_and(|x| x == "xml") =>
+                {
                     src.junit.push(e.into_path());
                 }
                 Ok(_) => {}
@@ -266,7 +275,9 @@ fn add_run_dir(
                     let problem = if e.loop_ancestor().is_some() {
                         "symlink loop, skipped".to_string()
                     } else {
-                        e.io_error().map(io_problem).unwrap_or_else(|| e.to_string())
+                        e.io_error()
+                            .map(io_problem)
+                            .unwrap_or_else(|| e.to_string())
                     };
                     warnings.push(what, problem);
                 }
@@ -286,12 +297,22 @@ fn add_run_dir(
 /// A single file: results.json, a JUnit file or a console log. Its run is
 /// the directory it belongs to (`<run>/results.json`, `<run>/junit/x.xml`)
 /// or the console log's name.
-fn add_file(sources: &mut BTreeMap<String, RunSources>, targets: &mut BTreeSet<String>, path: &Path) {
+fn add_file(
+    sources: &mut BTreeMap<String, RunSources>,
+    targets: &mut BTreeSet<String>,
+    path: &Path,
+) {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let parent = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+    let parent = path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    });
     let (id, kind) = if let Some(id) = name.strip_suffix(".console.log") {
         (id.to_string(), "console")
     } else if name.ends_with(".xml") {
@@ -299,9 +320,15 @@ fn add_file(sources: &mut BTreeMap<String, RunSources>, targets: &mut BTreeSet<S
             .filter(|p| p.file_name().is_some_and(|n| n == "junit"))
             .and_then(Path::parent)
             .or(parent);
-        (run_dir.map(dir_name).unwrap_or_else(|| name.clone()), "junit")
+        (
+            run_dir.map(dir_name).unwrap_or_else(|| name.clone()),
+            "junit",
+        )
     } else {
-        (parent.map(dir_name).unwrap_or_else(|| name.clone()), "results")
+        (
+            parent.map(dir_name).unwrap_or_else(|| name.clone()),
+            "results",
+        )
     };
     let src = sources.entry(id.clone()).or_default();
     match kind {
@@ -313,11 +340,20 @@ fn add_file(sources: &mut BTreeMap<String, RunSources>, targets: &mut BTreeSet<S
 }
 
 /// Reads one run's files into a [`Run`].
-fn read_run(id: &str, src: RunSources, rules: &RuleSet, warnings: &mut Warnings) -> (Run, Vec<Signal>) {
+fn read_run(
+    id: &str,
+    src: RunSources,
+    rules: &RuleSet,
+    warnings: &mut Warnings,
+) -> (Run, Vec<Signal>) {
     let path = src
         .dir
         .clone()
-        .or_else(|| src.results.as_ref().and_then(|p| p.parent().map(Path::to_path_buf)))
+        .or_else(|| {
+            src.results
+                .as_ref()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+        })
         .or_else(|| src.console.clone())
         .unwrap_or_default();
     let mut run = Run {
@@ -348,7 +384,10 @@ fn read_run(id: &str, src: RunSources, rules: &RuleSet, warnings: &mut Warnings)
         match std::fs::read(p) {
             Ok(bytes) => match results::parse(&bytes, p) {
                 Ok(rec) => run.record = Some(rec),
-                Err(e) => warnings.push(p.display(), format!("{e}; the run is triaged from its other files")),
+                Err(e) => warnings.push(
+                    p.display(),
+                    format!("{e}; the run is triaged from its other files"),
+                ),
             },
             Err(e) => warnings.push(p.display(), io_problem(&e)),
         }
@@ -402,7 +441,9 @@ fn read_run(id: &str, src: RunSources, rules: &RuleSet, warnings: &mut Warnings)
             .iter()
             .filter_map(|f| {
                 let secs: f64 = f.tests.iter().map(|t| t.seconds).sum();
-                f.started?.checked_add(jiff::SignedDuration::from_secs_f64(secs)).ok()
+                f.started?
+                    .checked_add(jiff::SignedDuration::from_secs_f64(secs))
+                    .ok()
             })
             .max();
     }
@@ -443,7 +484,10 @@ fn apply_console(run: &mut Run, signals: &[Signal], rules: &RuleSet) {
             ids::RUN_END => run.rc = s.capture("rc").and_then(|v| v.parse().ok()),
             ids::TIER_EXPECTED_NA => {
                 if let Some(t) = s.capture("tier").and_then(Tier::parse) {
-                    let reason = s.capture("reason").or(s.capture("bare")).unwrap_or("EXPECTED_NA");
+                    let reason = s
+                        .capture("reason")
+                        .or(s.capture("bare"))
+                        .unwrap_or("EXPECTED_NA");
                     run.expected_na.insert(t, reason.to_string());
                 }
             }
@@ -535,7 +579,12 @@ mod tests {
     }
 
     fn run(id: &str, s: Span) -> Run {
-        let (mut r, _) = read_run(id, RunSources::default(), &RuleSet::builtin(), &mut Warnings::new());
+        let (mut r, _) = read_run(
+            id,
+            RunSources::default(),
+            &RuleSet::builtin(),
+            &mut Warnings::new(),
+        );
         r.span = s;
         r
     }
@@ -565,6 +614,10 @@ mod tests {
         };
         let err = ingest(&inputs, &RuleSet::builtin(), &mut Warnings::new()).unwrap_err();
         assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
-        assert!(err.message.contains("/nonexistent/runs: does not exist"), "{}", err.message);
+        assert!(
+            err.message.contains("/nonexistent/runs: does not exist"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -18,8 +18,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<RunRecord, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("empty file".into());
     }
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
     let Value::Object(obj) = value else {
         return Err("not a JSON object".into());
     };
@@ -45,7 +44,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<RunRecord, String> {
     if let Some(skips) = obj.get("skips") {
         if let Some(Value::Object(intentional)) = skips.get("intentional") {
             for (k, v) in intentional {
-                let reason = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                let reason = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
                 rec.intentional_skips.insert(k.clone(), reason);
             }
         }
@@ -82,7 +84,11 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<RunRecord, String> {
                 .map(str::to_string)
                 .collect();
         }
-        if let Some(status) = lint.get("status").and_then(Value::as_str).and_then(TierStatus::parse) {
+        if let Some(status) = lint
+            .get("status")
+            .and_then(Value::as_str)
+            .and_then(TierStatus::parse)
+        {
             rec.results.entry("lint".into()).or_insert(status);
         }
     }
@@ -142,7 +148,8 @@ mod tests {
 
     #[test]
     fn schema_1_without_schema_key_reads_na() {
-        let json = br#"{"recipe": "gitea", "version": "3.0.0+1.23.1", "results": {"install": "pass"},
+        let json =
+            br#"{"recipe": "gitea", "version": "3.0.0+1.23.1", "results": {"install": "pass"},
             "level": 6, "level_cap_reason": "x", "na": ["backup_restore"]}"#;
         let r = parse(json, Path::new("results.json")).unwrap();
         assert_eq!(r.schema, 1);
@@ -152,7 +159,14 @@ mod tests {
     #[test]
     fn broken_files_say_what_is_wrong() {
         assert_eq!(parse(b"  \n", Path::new("r")).unwrap_err(), "empty file");
-        assert!(parse(b"{\"recipe\": ", Path::new("r")).unwrap_err().starts_with("not valid JSON"));
-        assert_eq!(parse(b"[1]", Path::new("r")).unwrap_err(), "not a JSON object");
+        assert!(
+            parse(b"{\"recipe\": ", Path::new("r"))
+                .unwrap_err()
+                .starts_with("not valid JSON")
+        );
+        assert_eq!(
+            parse(b"[1]", Path::new("r")).unwrap_err(),
+            "not a JSON object"
+        );
     }
 }

@@ -3,10 +3,22 @@
 
 /// `(path, TOML text)` of every built-in rules file.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("rules/grammar.toml", include_str!("../../rules/grammar.toml")),
-    ("rules/console.toml", include_str!("../../rules/console.toml")),
-    ("rules/harness.toml", include_str!("../../rules/harness.toml")),
+    (
+        "rules/grammar.toml",
+        include_str!("../../rules/grammar.toml"),
+    ),
+    (
+        "rules/console.toml",
+        include_str!("../../rules/console.toml"),
+    ),
+    (
+        "rules/harness.toml",
+        include_str!("../../rules/harness.toml"),
+    ),
     ("rules/sweep.toml", include_str!("../../rules/sweep.toml")),
-    ("rules/message.toml", include_str!("../../rules/message.toml")),
+    (
+        "rules/message.toml",
+        include_str!("../../rules/message.toml"),
+    ),
     ("rules/label.toml", include_str!("../../rules/label.toml")),
 ];

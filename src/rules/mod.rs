@@ -19,6 +19,7 @@
 //! DFA slow by orders of magnitude (see `shared/style.md`).
 
 mod builtin;
+mod docs;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -31,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::model::{Loc, Signal};
 
 pub use builtin::BUILTIN;
+pub use docs::{readme_table, to_json, to_table};
 
 /// Which text a rule is run over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -143,7 +145,10 @@ impl Rule {
     fn named(&self, caps: &regex::bytes::Captures<'_>) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         if let Some(m) = caps.get(0) {
-            out.insert("0".to_string(), String::from_utf8_lossy(m.as_bytes()).into_owned());
+            out.insert(
+                "0".to_string(),
+                String::from_utf8_lossy(m.as_bytes()).into_owned(),
+            );
         }
         for name in self.regex.capture_names().flatten() {
             if let Some(m) = caps.name(name) {
@@ -209,22 +214,27 @@ impl RuleSet {
     /// Loads every `*.toml` file in `dir`.
     pub fn from_dir(dir: &Path) -> Result<RuleSet> {
         let entries = std::fs::read_dir(dir).map_err(|e| {
-            Error::usage(format!("{}: cannot read the rules directory: {e}", dir.display()))
-                .with_hint("pass a directory of rule files (*.toml), e.g. --rules rules/")
+            Error::usage(format!(
+                "{}: cannot read the rules directory: {e}",
+                dir.display()
+            ))
+            .with_hint("pass a directory of rule files (*.toml), e.g. --rules rules/")
         })?;
         let mut files = Vec::new();
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "toml") {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Error::usage(format!("{}: cannot read: {e}", path.display()))
-                })?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display())))?;
                 files.push((path.display().to_string(), text));
             }
         }
         files.sort();
         if files.is_empty() {
-            return Err(Error::usage(format!("{}: no *.toml rule files", dir.display())));
+            return Err(Error::usage(format!(
+                "{}: no *.toml rule files",
+                dir.display()
+            )));
         }
         let refs: Vec<(&str, &str)> = files
             .iter()
@@ -367,7 +377,12 @@ impl RuleSet {
                 });
             }
         }
-        out.sort_by(|a, b| a.loc.line.cmp(&b.loc.line).then_with(|| a.rule.cmp(&b.rule)));
+        out.sort_by(|a, b| {
+            a.loc
+                .line
+                .cmp(&b.loc.line)
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
         out
     }
 
@@ -402,7 +417,9 @@ impl RuleSet {
             }
             for ex in &rule.must_match {
                 if rule.captures(ex).is_none() {
-                    out.push(fail(format!("does not match its must_match example {ex:?}")));
+                    out.push(fail(format!(
+                        "does not match its must_match example {ex:?}"
+                    )));
                 }
                 // The set must agree with the rule alone.
                 let scanned = self.scan(rule.scope, ex.as_bytes(), Path::new("example"), 1);
@@ -474,11 +491,7 @@ impl LineIndex {
 
     fn line<'a>(&self, text: &'a [u8], n: usize) -> &'a [u8] {
         let start = self.starts[n];
-        let end = self
-            .starts
-            .get(n + 1)
-            .map(|&s| s - 1)
-            .unwrap_or(text.len());
+        let end = self.starts.get(n + 1).map(|&s| s - 1).unwrap_or(text.len());
         let line = &text[start..end.max(start)];
         line.strip_suffix(b"\r").unwrap_or(line)
     }
@@ -626,7 +639,11 @@ mod tests {
     fn every_builtin_rule_passes_its_examples() {
         let failures = RuleSet::builtin().check_examples();
         let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
-        assert!(text.is_empty(), "rule example failures:\n{}", text.join("\n"));
+        assert!(
+            text.is_empty(),
+            "rule example failures:\n{}",
+            text.join("\n")
+        );
     }
 
     #[test]
@@ -644,7 +661,10 @@ mod tests {
             .map(|(n, _)| n.trim_start_matches("rules/").to_string())
             .collect();
         built.sort();
-        assert_eq!(on_disk, built, "src/rules/builtin.rs must list every rules/*.toml");
+        assert_eq!(
+            on_disk, built,
+            "src/rules/builtin.rs must list every rules/*.toml"
+        );
     }
 
     #[test]
@@ -652,7 +672,10 @@ mod tests {
         let text = b"first\n\x1b[31mFATA\x1b[0m deploy timed out\nlast\n";
         let rules = RuleSet::builtin();
         let signals = rules.scan(Scope::Console, text, Path::new("c.log"), 1);
-        let hit = signals.iter().find(|s| s.rule == ids::DEPLOY_TIMEOUT).unwrap();
+        let hit = signals
+            .iter()
+            .find(|s| s.rule == ids::DEPLOY_TIMEOUT)
+            .unwrap();
         assert_eq!(hit.loc.line, Some(2));
         assert_eq!(hit.text, "FATA deploy timed out");
     }
@@ -678,12 +701,20 @@ mod tests {
     #[test]
     fn a_set_missing_a_required_rule_is_refused_with_its_name() {
         let err = RuleSet::from_sources(&[("only.toml", "")]).unwrap_err();
-        assert!(err.message.contains("grammar.console-event"), "{}", err.message);
+        assert!(
+            err.message.contains("grammar.console-event"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn duplicate_ids_are_refused() {
-        let all = BUILTIN.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
+        let all = BUILTIN
+            .iter()
+            .map(|(_, t)| *t)
+            .collect::<Vec<_>>()
+            .join("\n");
         let twice = format!("{all}\n{}", BUILTIN[0].1);
         let err = RuleSet::from_sources(&[("dup.toml", &twice)]).unwrap_err();
         assert!(err.message.contains("defined twice"), "{}", err.message);

@@ -40,7 +40,7 @@ mod commands;
 use crate::evidence::recipe::{Finding, FindingKind};
 use crate::evidence::{Facts, StaleFacts};
 use crate::model::{
-    Class, Confidence, Evidence, Failure, RuledOut, RungTrace, Signal, Tier, TestSource, Verdict,
+    Class, Confidence, Evidence, Failure, RuledOut, RungTrace, Signal, TestSource, Tier, Verdict,
 };
 use crate::rules::{RuleSet, ids};
 
@@ -179,7 +179,11 @@ fn cut_off(i: &Input) -> Step {
         class: Class::Harness,
         confidence,
         cause: format!("{}: {}", f.run_id, f.message),
-        rule: Some(killed.map(|s| s.rule.clone()).unwrap_or_else(|| "run.cut-off".into())),
+        rule: Some(
+            killed
+                .map(|s| s.rule.clone())
+                .unwrap_or_else(|| "run.cut-off".into()),
+        ),
         evidence,
         fix: "harness: the run was stopped before it finished (wall-clock limit, operator, or a \
               crash of the runner); its tiers say nothing about the recipe. Find what stopped it \
@@ -193,21 +197,43 @@ fn cut_off(i: &Input) -> Step {
 /// 2. A harness signature in the console explains the failure.
 fn harness_signature(i: &Input) -> Step {
     let f = i.failure;
-    let Some(sig) = i.facts.signals.iter().find(|s| s.rule.starts_with("harness.") && s.rule != ids::HARNESS_KILLED)
+    let Some(sig) = i
+        .facts
+        .signals
+        .iter()
+        .find(|s| s.rule.starts_with("harness.") && s.rule != ids::HARNESS_KILLED)
     else {
         return Step::Passed("no harness signature in the run's console".into());
     };
     // An assertion about the recipe is not explained by a rate limit that
     // happened somewhere in the run.
-    let asserts = [ids::MSG_ASSERT_EQ, ids::MSG_ASSERT_NOT_IN, ids::MSG_ASSERT_IN, ids::MSG_RELATION_MISSING];
-    if f.test.is_some() && i.facts.signals.iter().any(|s| s.loc == f.loc && asserts.contains(&s.rule.as_str())) {
+    let asserts = [
+        ids::MSG_ASSERT_EQ,
+        ids::MSG_ASSERT_NOT_IN,
+        ids::MSG_ASSERT_IN,
+        ids::MSG_RELATION_MISSING,
+    ];
+    if f.test.is_some()
+        && i.facts
+            .signals
+            .iter()
+            .any(|s| s.loc == f.loc && asserts.contains(&s.rule.as_str()))
+    {
         return Step::Passed(format!(
             "{} at {} but the failure is an assertion about the recipe",
             sig.rule, sig.loc
         ));
     }
-    let summary = i.rules.get(&sig.rule).map(|r| r.summary.clone()).unwrap_or_default();
-    let confidence = if f.test.is_none() { Confidence::Likely } else { Confidence::Suspected };
+    let summary = i
+        .rules
+        .get(&sig.rule)
+        .map(|r| r.summary.clone())
+        .unwrap_or_default();
+    let confidence = if f.test.is_none() {
+        Confidence::Likely
+    } else {
+        Confidence::Suspected
+    };
     Step::Decided(Decision {
         class: Class::Harness,
         confidence,
@@ -215,7 +241,10 @@ fn harness_signature(i: &Input) -> Step {
         rule: Some(sig.rule.clone()),
         evidence: vec![failure_line(f), sig.evidence()],
         fix: harness_fix(&sig.rule).into(),
-        next: format!("{}  # after fixing the node, re-run alone", reproduce_command(f)),
+        next: format!(
+            "{}  # after fixing the node, re-run alone",
+            reproduce_command(f)
+        ),
         diff: None,
     })
 }
@@ -223,14 +252,30 @@ fn harness_signature(i: &Input) -> Step {
 /// What to do about each harness signature (harness owners act).
 fn harness_fix(rule: &str) -> &'static str {
     match rule {
-        ids::HARNESS_DISK_FULL => "harness: free disk on the node (docker system prune, old run directories' images and volumes) and add a free-space check before each run.",
-        ids::HARNESS_PULL_RATE_LIMIT => "harness: authenticate image pulls on the node (docker login) or use a pull-through cache; space sweep pulls out.",
-        ids::HARNESS_ACME_RATE_LIMIT => "harness: stop issuing certificates for the same names repeatedly; use the ACME staging endpoint for cold runs or wait for the weekly window.",
-        ids::HARNESS_MIRROR_AUTH => "harness: give the runner credentials for the private mirror (credential helper) or fetch from the public recipe URL.",
-        ids::HARNESS_NO_TTY => "harness: pass --no-input (-n) to every abra call in CI so no prompt waits for a terminal.",
-        ids::HARNESS_UNSTAGED => "harness: reset the recipe checkout before the run (git -C ~/.abra/recipes/<recipe> reset --hard && git clean -fd); find the step that edits it.",
-        ids::HARNESS_ORPHANED_STACK => "harness: remove the orphaned stack (docker stack rm, then its volumes and secrets) and make teardown run on every exit path.",
-        ids::HARNESS_VIP_EXHAUSTED => "harness: the `proxy` overlay is out of addresses: remove dead stacks' services or recreate `proxy` with a larger subnet.",
+        ids::HARNESS_DISK_FULL => {
+            "harness: free disk on the node (docker system prune, old run directories' images and volumes) and add a free-space check before each run."
+        }
+        ids::HARNESS_PULL_RATE_LIMIT => {
+            "harness: authenticate image pulls on the node (docker login) or use a pull-through cache; space sweep pulls out."
+        }
+        ids::HARNESS_ACME_RATE_LIMIT => {
+            "harness: stop issuing certificates for the same names repeatedly; use the ACME staging endpoint for cold runs or wait for the weekly window."
+        }
+        ids::HARNESS_MIRROR_AUTH => {
+            "harness: give the runner credentials for the private mirror (credential helper) or fetch from the public recipe URL."
+        }
+        ids::HARNESS_NO_TTY => {
+            "harness: pass --no-input (-n) to every abra call in CI so no prompt waits for a terminal."
+        }
+        ids::HARNESS_UNSTAGED => {
+            "harness: reset the recipe checkout before the run (git -C ~/.abra/recipes/<recipe> reset --hard && git clean -fd); find the step that edits it."
+        }
+        ids::HARNESS_ORPHANED_STACK => {
+            "harness: remove the orphaned stack (docker stack rm, then its volumes and secrets) and make teardown run on every exit path."
+        }
+        ids::HARNESS_VIP_EXHAUSTED => {
+            "harness: the `proxy` overlay is out of addresses: remove dead stacks' services or recreate `proxy` with a larger subnet."
+        }
         _ => "harness: fix the CI machinery named by the signature and re-run.",
     }
 }
@@ -239,7 +284,10 @@ fn harness_fix(rule: &str) -> &'static str {
 fn stale_overlay(i: &Input) -> Step {
     let f = i.failure;
     if f.test.is_none() || f.source != TestSource::Overlay {
-        return Step::Passed(format!("the failing test is not a cc-ci overlay (source {})", f.source.as_str()));
+        return Step::Passed(format!(
+            "the failing test is not a cc-ci overlay (source {})",
+            f.source.as_str()
+        ));
     }
     let Some(st) = &i.facts.stale else {
         return Step::Skipped(
@@ -248,7 +296,9 @@ fn stale_overlay(i: &Input) -> Step {
                 .iter()
                 .find(|s| s.starts_with("stale") || s.starts_with("static"))
                 .cloned()
-                .unwrap_or_else(|| "no assertion with a recipe artefact on its expected side".into()),
+                .unwrap_or_else(|| {
+                    "no assertion with a recipe artefact on its expected side".into()
+                }),
         );
     };
     let ahead = st.on_default_branch();
@@ -258,7 +308,10 @@ fn stale_overlay(i: &Input) -> Step {
             .as_ref()
             .map(|s| s.tags_with_needle().join(", "))
             .unwrap_or_default();
-        return Step::Passed(format!("`{}` is as the test expects in release tag(s) {tags}", st.needle));
+        return Step::Passed(format!(
+            "`{}` is as the test expects in release tag(s) {tags}",
+            st.needle
+        ));
     }
     let (confidence, searched) = match &st.search {
         Some(s) => (Confidence::Confirmed, s.refs_searched.clone()),
@@ -267,7 +320,10 @@ fn stale_overlay(i: &Input) -> Step {
     let what = if st.expect_present {
         format!("expects `{}`, which appears in no release tag", st.needle)
     } else {
-        format!("expects `{}` gone, but every release tag still has it", st.needle)
+        format!(
+            "expects `{}` gone, but every release tag still has it",
+            st.needle
+        )
     };
     let branch = st
         .search
@@ -275,7 +331,10 @@ fn stale_overlay(i: &Input) -> Step {
         .and_then(|s| s.default_branch.clone())
         .unwrap_or_else(|| "the default branch".into());
     let where_ = if st.search.is_none() {
-        format!("(only the checkout at {} was searched: no git history)", tag(f))
+        format!(
+            "(only the checkout at {} was searched: no git history)",
+            tag(f)
+        )
     } else if ahead {
         format!("but is on `{branch}`: the overlay is ahead of a release, not wrong forever")
     } else {
@@ -333,11 +392,23 @@ fn git_evidence(st: &StaleFacts) -> Vec<Evidence> {
     let Some(s) = &st.search else {
         return vec![Evidence::new(
             st.checkout.display().to_string(),
-            format!("`{}` {} in the checkout's files", st.needle, if st.in_worktree == Some(true) { "found" } else { "not found" }),
+            format!(
+                "`{}` {} in the checkout's files",
+                st.needle,
+                if st.in_worktree == Some(true) {
+                    "found"
+                } else {
+                    "not found"
+                }
+            ),
         )];
     };
     let mut out = vec![Evidence::new(
-        format!("git -C {} grep -F '{}' <each ref>", st.checkout.display(), st.needle),
+        format!(
+            "git -C {} grep -F '{}' <each ref>",
+            st.checkout.display(),
+            st.needle
+        ),
         format!(
             "searched {}: {}",
             s.refs_searched.len(),
@@ -359,7 +430,11 @@ fn git_evidence(st: &StaleFacts) -> Vec<Evidence> {
 /// 4. A restore failure that the recipe's backup labels explain.
 fn backup_round_trip(i: &Input) -> Step {
     let f = i.failure;
-    let restore_sign = f.tier == Tier::Restore || i.facts.signals.iter().any(|s| s.rule == ids::MSG_RELATION_MISSING && s.loc == f.loc);
+    let restore_sign = f.tier == Tier::Restore
+        || i.facts
+            .signals
+            .iter()
+            .any(|s| s.rule == ids::MSG_RELATION_MISSING && s.loc == f.loc);
     if !restore_sign {
         return Step::Passed("not a restore failure".into());
     }
@@ -370,7 +445,12 @@ fn backup_round_trip(i: &Input) -> Step {
         .report
         .findings
         .iter()
-        .filter(|x| matches!(x.kind, FindingKind::RestoreReplaysNoDump { .. } | FindingKind::LiveDataDir { .. }))
+        .filter(|x| {
+            matches!(
+                x.kind,
+                FindingKind::RestoreReplaysNoDump { .. } | FindingKind::LiveDataDir { .. }
+            )
+        })
         .collect();
     let Some(main) = findings
         .iter()
@@ -395,7 +475,11 @@ fn backup_round_trip(i: &Input) -> Step {
             ));
         }
     }
-    let alone = cross.red_alone.first().map(|s| s.run_id.clone()).or_else(|| cross.isolation.then(|| f.run_id.clone()));
+    let alone = cross
+        .red_alone
+        .first()
+        .map(|s| s.run_id.clone())
+        .or_else(|| cross.isolation.then(|| f.run_id.clone()));
     if let Some(s) = cross.red_alone.first() {
         evidence.push(s.evidence.clone());
     }
@@ -406,7 +490,11 @@ fn backup_round_trip(i: &Input) -> Step {
     };
     let mut cause = main.summary.clone();
     if findings.len() > 1 {
-        let others: Vec<&str> = findings.iter().filter(|x| !std::ptr::eq(**x, *main)).map(|x| x.summary.as_str()).collect();
+        let others: Vec<&str> = findings
+            .iter()
+            .filter(|x| !std::ptr::eq(**x, *main))
+            .map(|x| x.summary.as_str())
+            .collect();
         cause = format!("{cause}; also {}", others.join("; "));
     }
     let (fix, diff) = match &i.facts.reference {
@@ -457,13 +545,21 @@ fn routing(i: &Input) -> Step {
         s.rule == ids::HEALTH_NO_ANSWER
             || s.rule == ids::TLS_ASK_REFUSED
             || s.rule == ids::MSG_NO_HTTP_ANSWER
-            || (s.rule == ids::SWEEP_NOT_HEALTHY && s.capture("status").is_some_and(|v| v.trim_start_matches('0').is_empty()))
+            || (s.rule == ids::SWEEP_NOT_HEALTHY
+                && s.capture("status")
+                    .is_some_and(|v| v.trim_start_matches('0').is_empty()))
     });
     let routing_findings: Vec<&Finding> = i
         .facts
         .recipe
         .as_ref()
-        .map(|r| r.report.findings.iter().filter(|x| matches!(x.kind, FindingKind::BareNameRouting { .. })).collect())
+        .map(|r| {
+            r.report
+                .findings
+                .iter()
+                .filter(|x| matches!(x.kind, FindingKind::BareNameRouting { .. }))
+                .collect()
+        })
         .unwrap_or_default();
     let relevant = matches!(f.tier, Tier::Promote) || no_answer.is_some();
     if !relevant {
@@ -475,7 +571,13 @@ fn routing(i: &Input) -> Step {
             None => Step::Skipped("no recipe checkout: routing not checked".into()),
         };
     };
-    let FindingKind::BareNameRouting { name, cold_ok, warm_ok, .. } = &finding.kind else {
+    let FindingKind::BareNameRouting {
+        name,
+        cold_ok,
+        warm_ok,
+        ..
+    } = &finding.kind
+    else {
         unreachable!("filtered above");
     };
     // Which stack failed: the warm one for a promote, else the run's cold
@@ -485,14 +587,23 @@ fn routing(i: &Input) -> Step {
     let mut evidence = vec![failure_line(f)];
     evidence.extend(finding.evidence.iter().cloned());
     evidence.extend(no_answer.map(Signal::evidence));
-    for s in i.facts.signals.iter().filter(|s| s.rule == ids::TLS_ASK_REFUSED).take(3) {
+    for s in i
+        .facts
+        .signals
+        .iter()
+        .filter(|s| s.rule == ids::TLS_ASK_REFUSED)
+        .take(3)
+    {
         evidence.push(s.evidence());
     }
     // A probe decides either way.
     if let Some(p) = &i.facts.probe {
         evidence.push(Evidence::new(p.command.clone(), p.summary()));
         if !p.collision {
-            return Step::Passed(format!("probe: `{}` resolves to the stack's own service only ({})", p.name, p.command));
+            return Step::Passed(format!(
+                "probe: `{}` resolves to the stack's own service only ({})",
+                p.name, p.command
+            ));
         }
     }
     let confidence = match (&i.facts.probe, predicted_break, no_answer.is_some()) {
@@ -567,16 +678,17 @@ fn flake(i: &Input) -> Step {
     let f = i.failure;
     let c = &i.facts.cross;
     if c.reproduces_alone() {
-        return Step::Passed(format!(
-            "red alone too ({})",
-            alone_ids(i).join(", ")
-        ));
+        return Step::Passed(format!("red alone too ({})", alone_ids(i).join(", ")));
     }
     if !c.loaded {
         return Step::Passed("this run overlapped no other run".into());
     }
     let timing = i.facts.signals.iter().find(|s| {
-        s.loc == f.loc && matches!(s.rule.as_str(), ids::MSG_TIMEOUT | ids::MSG_HTTP_5XX | ids::MSG_CONNECTION_REFUSED)
+        s.loc == f.loc
+            && matches!(
+                s.rule.as_str(),
+                ids::MSG_TIMEOUT | ids::MSG_HTTP_5XX | ids::MSG_CONNECTION_REFUSED
+            )
     });
     let load = load_words(i);
     let mut evidence = vec![failure_line(f)];
@@ -592,9 +704,15 @@ fn flake(i: &Input) -> Step {
         if !greens.is_empty() {
             let n = greens.len();
             parts.push(if n >= 2 {
-                format!("reproducibly green in isolation ({n} runs: {})", greens.join(", "))
+                format!(
+                    "reproducibly green in isolation ({n} runs: {})",
+                    greens.join(", ")
+                )
             } else {
-                format!("green in 1 isolation run ({}); one more would make it reproducible", greens[0])
+                format!(
+                    "green in 1 isolation run ({}); one more would make it reproducible",
+                    greens[0]
+                )
             });
         }
         if c.canonical_after {
@@ -606,7 +724,9 @@ fn flake(i: &Input) -> Step {
                 ));
             }
         }
-        let timing_words = timing.map(|s| format!(" ({})", short(&s.text, 90))).unwrap_or_default();
+        let timing_words = timing
+            .map(|s| format!(" ({})", short(&s.text, 90)))
+            .unwrap_or_default();
         return Step::Decided(Decision {
             class: Class::Flake,
             confidence: Confidence::Confirmed,
@@ -631,10 +751,17 @@ fn flake(i: &Input) -> Step {
     }
     // Signs only.
     let Some(t) = timing else {
-        return Step::Passed(format!("red under load {load}, but no timing sign and no isolation run"));
+        return Step::Passed(format!(
+            "red under load {load}, but no timing sign and no isolation run"
+        ));
     };
     evidence.push(t.evidence());
-    let confidence = if f.reruns > 0 || i.facts.signals.iter().any(|s| s.text.contains("retry") || s.text.contains("attempts")) {
+    let confidence = if f.reruns > 0
+        || i.facts
+            .signals
+            .iter()
+            .any(|s| s.text.contains("retry") || s.text.contains("attempts"))
+    {
         Confidence::Likely
     } else {
         Confidence::Suspected
@@ -664,8 +791,12 @@ fn reproduces_alone(i: &Input) -> Step {
     let mut evidence = vec![failure_line(f)];
     evidence.extend(i.facts.cross.red_alone.iter().map(|s| s.evidence.clone()));
     let candidates = match f.source {
-        TestSource::Overlay => "recipe-defect or stale-overlay (the overlay's expectation vs the release)",
-        TestSource::Generic => "recipe-defect (the generic test passes on other recipes) or harness",
+        TestSource::Overlay => {
+            "recipe-defect or stale-overlay (the overlay's expectation vs the release)"
+        }
+        TestSource::Generic => {
+            "recipe-defect (the generic test passes on other recipes) or harness"
+        }
         _ => "recipe-defect or a wrong test",
     };
     Step::Decided(Decision {
@@ -703,7 +834,8 @@ fn unknown(i: &Input) -> Decision {
         ),
         rule: None,
         evidence: vec![failure_line(f)],
-        fix: "first reproduce alone; the result decides between flake and a deterministic cause.".into(),
+        fix: "first reproduce alone; the result decides between flake and a deterministic cause."
+            .into(),
         next: reproduce_command(f),
         diff: None,
     }
@@ -724,9 +856,22 @@ fn rule_out(i: &Input, chosen: Class) -> Vec<RuledOut> {
     };
     // flake
     if c.reproduces_alone() {
-        add(Class::Flake, format!("fails the same way alone, in run {} with no overlapping run", alone_ids(i).join(", ")));
-    } else if matches!(chosen, Class::StaleOverlay | Class::RecipeDefect | Class::RoutingCollision) {
-        add(Class::Flake, "deterministic: the cause is in the recipe files or test expectation, not in timing".into());
+        add(
+            Class::Flake,
+            format!(
+                "fails the same way alone, in run {} with no overlapping run",
+                alone_ids(i).join(", ")
+            ),
+        );
+    } else if matches!(
+        chosen,
+        Class::StaleOverlay | Class::RecipeDefect | Class::RoutingCollision
+    ) {
+        add(
+            Class::Flake,
+            "deterministic: the cause is in the recipe files or test expectation, not in timing"
+                .into(),
+        );
     } else if !c.loaded && chosen != Class::Flake {
         add(Class::Flake, "the run overlapped no other run".into());
     }
@@ -748,41 +893,88 @@ fn rule_out(i: &Input, chosen: Class) -> Vec<RuledOut> {
         );
     } else if chosen == Class::StaleOverlay {
         if let Some(conv) = converged {
-            add(Class::RecipeDefect, format!("the recipe deploys and converges ({}); the test's expectation is what is wrong", conv.loc));
+            add(
+                Class::RecipeDefect,
+                format!(
+                    "the recipe deploys and converges ({}); the test's expectation is what is wrong",
+                    conv.loc
+                ),
+            );
         }
     } else if chosen == Class::Flake {
-        add(Class::RecipeDefect, "green alone on the same version: the recipe works".into());
+        add(
+            Class::RecipeDefect,
+            "green alone on the same version: the recipe works".into(),
+        );
     }
     // stale-overlay
     if f.source != TestSource::Overlay || f.test.is_none() {
         if chosen != Class::Harness || f.test.is_some() {
-            add(Class::StaleOverlay, format!("the failing check is not a cc-ci overlay test (source {})", f.source.as_str()));
+            add(
+                Class::StaleOverlay,
+                format!(
+                    "the failing check is not a cc-ci overlay test (source {})",
+                    f.source.as_str()
+                ),
+            );
         }
     } else if let Some(st) = &i.facts.stale {
         if !st.absent_from_releases() {
-            add(Class::StaleOverlay, format!("`{}` is in a release tag, as the test expects", st.needle));
+            add(
+                Class::StaleOverlay,
+                format!("`{}` is in a release tag, as the test expects", st.needle),
+            );
         }
     }
     // routing-collision
     if let Some(r) = &i.facts.recipe {
-        let has = r.report.findings.iter().any(|x| matches!(x.kind, FindingKind::BareNameRouting { .. }));
+        let has = r
+            .report
+            .findings
+            .iter()
+            .any(|x| matches!(x.kind, FindingKind::BareNameRouting { .. }));
         if !has && chosen != Class::Harness {
-            add(Class::RoutingCollision, format!("no service on `proxy` reaches a sibling by a bare name ({})", r.origin));
+            add(
+                Class::RoutingCollision,
+                format!(
+                    "no service on `proxy` reaches a sibling by a bare name ({})",
+                    r.origin
+                ),
+            );
         }
     }
     if let Some(p) = &i.facts.probe {
         if !p.collision {
-            add(Class::RoutingCollision, format!("probe: {} — {}", p.command, p.summary()));
+            add(
+                Class::RoutingCollision,
+                format!("probe: {} — {}", p.command, p.summary()),
+            );
         }
     }
     // harness
-    if !i.facts.signals.iter().any(|s| s.rule.starts_with("harness.")) && chosen != Class::Harness {
-        let scanned = if i.facts.signals.iter().any(|s| s.loc.path.to_string_lossy().ends_with(".console.log")) {
+    if !i
+        .facts
+        .signals
+        .iter()
+        .any(|s| s.rule.starts_with("harness."))
+        && chosen != Class::Harness
+    {
+        let scanned = if i
+            .facts
+            .signals
+            .iter()
+            .any(|s| s.loc.path.to_string_lossy().ends_with(".console.log"))
+        {
             "the run's console"
         } else {
             "the failure and the sweep log (no console log for this run)"
         };
-        add(Class::Harness, format!("no harness signature (disk, rate limit, TTY, orphaned stack, VIP) in {scanned}"));
+        add(
+            Class::Harness,
+            format!(
+                "no harness signature (disk, rate limit, TTY, orphaned stack, VIP) in {scanned}"
+            ),
+        );
     }
     out
 }
@@ -790,7 +982,13 @@ fn rule_out(i: &Input, chosen: Class) -> Vec<RuledOut> {
 // ------------------------------------------------------------- helpers
 
 fn alone_ids(i: &Input) -> Vec<String> {
-    let mut ids: Vec<String> = i.facts.cross.red_alone.iter().map(|s| s.run_id.clone()).collect();
+    let mut ids: Vec<String> = i
+        .facts
+        .cross
+        .red_alone
+        .iter()
+        .map(|s| s.run_id.clone())
+        .collect();
     if i.facts.cross.isolation {
         ids.insert(0, i.failure.run_id.clone());
     }

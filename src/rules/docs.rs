@@ -1,0 +1,106 @@
+//! The rules as documentation: `ccci-triage rules` (table, JSON) and the
+//! generated table in `rules/README.md`, which a test keeps in sync.
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde_json::json;
+
+use super::RuleSet;
+
+/// Markers around the generated part of `rules/README.md`.
+pub const README_BEGIN: &str = "<!-- BEGIN GENERATED RULES TABLE: do not edit, run `cargo test` with BLESS=1 -->";
+pub const README_END: &str = "<!-- END GENERATED RULES TABLE -->";
+
+/// Every rule as JSON (for scripts, and the benchmark's ripgrep patterns).
+pub fn to_json(rules: &RuleSet) -> String {
+    let list: Vec<_> = rules
+        .rules()
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "scope": r.scope.as_str(),
+                "trouble": r.trouble,
+                "summary": r.summary,
+                "printed_by": r.printed_by,
+                "means": r.means,
+                "pattern": r.pattern,
+                "file": r.file,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Every rule as a table that fits 100 columns.
+pub fn to_table(rules: &RuleSet) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(100)
+        .set_header(vec!["rule", "scope", "trouble", "what the line says"]);
+    for r in rules.rules() {
+        t.add_row(vec![
+            r.id.clone(),
+            r.scope.to_string(),
+            if r.trouble { "yes".into() } else { String::new() },
+            r.summary.clone(),
+        ]);
+    }
+    format!("{t}\n{} rules\n", rules.rules().len())
+}
+
+/// The Markdown table of `rules/README.md` (between the markers).
+pub fn readme_table(rules: &RuleSet) -> String {
+    let mut s = String::from("| rule | scope | trouble | what the line says | printed by |\n|---|---|---|---|---|\n");
+    for r in rules.rules() {
+        let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            r.id,
+            r.scope,
+            if r.trouble { "yes" } else { "" },
+            cell(&r.summary),
+            cell(&r.printed_by)
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// rules/README.md carries the generated table of the built-in rules;
+    /// `BLESS=1 cargo test` rewrites it.
+    #[test]
+    fn rules_readme_is_in_sync() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/README.md");
+        let text = std::fs::read_to_string(&path).expect("rules/README.md exists");
+        let (head, rest) = text.split_once(README_BEGIN).expect("begin marker");
+        let (_, tail) = rest.split_once(README_END).expect("end marker");
+        let want = format!("{head}{README_BEGIN}\n{}{README_END}{tail}", readme_table(&RuleSet::builtin()));
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        } else {
+            assert!(text == want, "rules/README.md is out of date: run `BLESS=1 cargo test rules_readme`");
+        }
+    }
+
+    #[test]
+    fn the_table_fits_100_columns() {
+        let t = to_table(&RuleSet::builtin());
+        for line in t.lines() {
+            assert!(line.chars().count() <= 100, "{line}");
+        }
+    }
+
+    #[test]
+    fn json_lists_every_rule() {
+        let rules = RuleSet::builtin();
+        let v: serde_json::Value = serde_json::from_str(&to_json(&rules)).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), rules.rules().len());
+    }
+}
