@@ -1028,6 +1028,97 @@ fn json_follows_the_interface() {
     assert_eq!(failures[5]["rule"], serde_json::Value::Null);
 }
 
+/// The JSON example in `shared/spec/interface.md`, when the shared
+/// directory is beside the clone (`../shared`) or beside the worktrees
+/// (`../../shared`). Missing: skipped, unless CI=true.
+fn spec_example() -> Option<serde_json::Value> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let spec = [root.join("../shared"), root.join("../../shared")]
+        .into_iter()
+        .map(|d| d.join("spec/interface.md"))
+        .find(|p| p.is_file());
+    let Some(spec) = spec else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "shared/spec/interface.md not found beside the clone"
+        );
+        eprintln!("skipped: shared/spec/interface.md not found");
+        return None;
+    };
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let start = text.find("```json\n").expect("a ```json block") + "```json\n".len();
+    let end = start + text[start..].find("\n```").expect("its end");
+    Some(serde_json::from_str(&text[start..end]).expect("the example parses"))
+}
+
+fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+/// Same JSON type, where null stands for "string or null" (the spec's
+/// example fills every nullable field).
+fn same_type(ours: &serde_json::Value, spec: &serde_json::Value) -> bool {
+    use serde_json::Value::*;
+    matches!(
+        (ours, spec),
+        (Null, String(_))
+            | (String(_), String(_))
+            | (Number(_), Number(_))
+            | (Array(_), Array(_))
+            | (Object(_), Object(_))
+            | (Bool(_), Bool(_))
+    )
+}
+
+#[test]
+fn json_matches_the_example_in_the_spec() {
+    let Some(spec) = spec_example() else { return };
+    let f = journal_cases();
+    let ours: serde_json::Value = serde_json::from_str(&json(&f.report())).unwrap();
+
+    let pairs = [
+        (&ours, &spec, "top level"),
+        (&ours["runs"][0], &spec["runs"][0], "run"),
+        (
+            &ours["failures"][0]["evidence"][0],
+            &spec["failures"][0]["evidence"][0],
+            "evidence",
+        ),
+        (
+            &ours["failures"][0]["ruled_out"][0],
+            &spec["failures"][0]["ruled_out"][0],
+            "ruled_out",
+        ),
+    ];
+    for (o, s, what) in pairs {
+        assert_eq!(keys(o), keys(s), "{what}");
+        for k in keys(s) {
+            assert!(
+                same_type(&o[&k], &s[&k]),
+                "{what}.{k}: {} vs {}",
+                o[&k],
+                s[&k]
+            );
+        }
+    }
+    // A failure has the spec's fields plus `rung`.
+    let mut expected = keys(&spec["failures"][0]);
+    expected.push("rung".into());
+    expected.sort();
+    for failure in ours["failures"].as_array().unwrap() {
+        assert_eq!(keys(failure), expected);
+        for k in keys(&spec["failures"][0]) {
+            assert!(
+                same_type(&failure[&k], &spec["failures"][0][&k]),
+                "failure.{k}"
+            );
+        }
+    }
+    assert_eq!(ours["schema_version"], spec["schema_version"]);
+}
+
 #[test]
 fn json_keeps_hostile_text_exact() {
     let f = hostile_fixture();

@@ -368,6 +368,14 @@ fn failure_section(t: &Triaged, n: usize, of: usize) -> String {
             "  ",
         );
         quoted(&mut out, &s.text);
+        if !s.captures.is_empty() {
+            let caps: Vec<String> = s
+                .captures
+                .iter()
+                .map(|(k, v)| format!("{}={}", one_line(k), one_line(v)))
+                .collect();
+            wrapped(&mut out, &format!("captures: {}", caps.join(", ")), "    ");
+        }
     }
 
     out.push_str(&format!("\nevidence ({}):\n", v.evidence.len()));

@@ -123,7 +123,13 @@ fn headline(failures: &[&Triaged]) -> String {
         return format!("{} FAILURES: {}", failures.len(), list.join(", "));
     }
     let v = &first.verdict;
-    let tier = first.failure.tier;
+    let mut tiers: Vec<&str> = Vec::new();
+    for t in failures {
+        if !tiers.contains(&t.failure.tier.as_str()) {
+            tiers.push(t.failure.tier.as_str());
+        }
+    }
+    let tier = tiers.join("/");
     let phrase = match v.class {
         Class::Flake => format!("TIMING FLAKE in {tier} (flake)"),
         Class::RecipeDefect if v.confidence == Confidence::Confirmed => {
