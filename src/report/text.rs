@@ -241,9 +241,9 @@ const ZWSP: char = '\u{200b}';
 ///
 /// Why each: `<` `>` `&` could open HTML or an entity; `[ ] ( ) !` make
 /// links and images; `` ` `` `~` open code; `* _` emphasis; `|` a table
-/// cell; `$` GitHub math; `\` would escape what follows. Newlines are
-/// collapsed first so no block (heading, fence, list, HTML block) can
-/// start.
+/// cell; `$` GitHub math; `\` would escape what follows; `#` before a
+/// digit an issue reference. Newlines are collapsed first so no block
+/// (heading, fence, list, HTML block) can start.
 pub fn md_inline(s: &str) -> String {
     let line = one_line(s);
     let mut out = String::with_capacity(line.len() + 16);
@@ -253,8 +253,14 @@ pub fn md_inline(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | '#' | '{'
-            | '}' => {
+            '#' => {
+                // `#123` links an issue on GitHub and Gitea even escaped.
+                out.push_str("\\#");
+                if chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+                    out.push(ZWSP);
+                }
+            }
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | '{' | '}' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -402,5 +408,8 @@ mod tests {
         assert!(md_inline("javascript:alert(1)").contains("javascript\u{200b}:"));
         assert!(md_inline("ping @admin").contains("@\u{200b}admin"));
         assert!(md_inline("see www.evil.example").contains("www\u{200b}."));
+        assert!(md_inline("fixes #12").contains("\\#\u{200b}12"));
+        // Ordinary colons are left alone.
+        assert_eq!(md_inline("image: x:1.2"), "image: x:1.2");
     }
 }
