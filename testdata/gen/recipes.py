@@ -926,7 +926,7 @@ NEXTCLOUD_TAGS = ["6.4.0+30.0.11", "7.0.0+31.0.5", "7.1.0+31.0.6"]
 
 
 # ------------------------------------------------------- generic small recipes
-def simple(name, image_fmt, port, desc, db=None, extra_env=""):
+def simple(name, image_fmt, port, desc, db=None, extra_env="", split_db=False):
     """A one-app (+ optional database) recipe."""
     def make(tag, main=False):
         v = upstream(tag)
@@ -1014,6 +1014,48 @@ volumes:
         env = f"TYPE={name}\n\nDOMAIN={name}.example.com\nLETS_ENCRYPT_ENV=production\n"
         if db:
             env += "\nSECRET_DB_PASSWORD_VERSION=v1\n"
+        if split_db:
+            # The database lives in a chained overlay (COMPOSE_FILE), as many
+            # Co-op Cloud recipes do: compose.yml alone has no backup hooks.
+            compose = f'''---
+version: "3.8"
+
+services:
+  app:
+    image: {image}
+    networks:
+      - proxy
+      - internal
+    environment:
+      - DOMAIN=${{DOMAIN}}
+{extra_env}    volumes:
+      - data:/data
+    deploy:
+      restart_policy:
+        condition: on-failure
+      labels:
+{TRAEFIK.format(port=port, tag=tag)}
+        - "backupbot.backup=true"
+        - "backupbot.backup.path=/data"
+
+volumes:
+  data:
+{NETS}'''
+            overlay = f'''---
+version: "3.8"
+
+services:
+  app:
+    environment:
+      - CMD_DB_URL=postgres://{name}@db:5432/{name}
+{app_secrets}{dbsvc}{secrets}
+volumes:
+  postgres:
+'''
+            env = env.replace("LETS_ENCRYPT_ENV=production\n",
+                              'LETS_ENCRYPT_ENV=production\n\nCOMPOSE_FILE="compose.yml:compose.postgres.yml"\n')
+            return {"compose.yml": compose, "compose.postgres.yml": overlay, ".env.sample": env,
+                    "README.md": readme(name, desc)}
         return {"compose.yml": compose, ".env.sample": env, "README.md": readme(name, desc)}
     return make
 
@@ -1030,7 +1072,7 @@ SMALL = {
     "custom-html-tiny": (simple("custom-html-tiny", "nginx:{v}-alpine", 80, "Static HTML, tiny"),
                          ["0.3.0+1.27.4", "0.4.0+1.27.5"]),
     "hedgedoc": (simple("hedgedoc", "quay.io/hedgedoc/hedgedoc:{v}", 3000,
-                        "Collaborative markdown notes", db="postgres"),
+                        "Collaborative markdown notes", db="postgres", split_db=True),
                  ["1.4.1+1.10.2", "1.4.2+1.10.3"]),
     "peertube": (simple("peertube", "chocobozzz/peertube:v{v}-bookworm", 9000,
                         "Federated video platform", db="postgres"),
