@@ -1,0 +1,5 @@
+"""cc-ci metadata for the mumble recipe."""
+
+HEALTH_PATH = "/"
+EXPECTED_NA = {}
+WARM_CANONICAL = True

@@ -1,0 +1,1 @@
+export PG_BACKUP_VERSION=v2
