@@ -83,6 +83,11 @@ struct RuleSpec {
     /// Captures the first `must_match` example must produce.
     #[serde(default)]
     captures: BTreeMap<String, String>,
+    /// The line is a sign that something went wrong (as opposed to a fact
+    /// of a healthy run, like `deploy converged`). No trouble rule may fire
+    /// on a green run; the test suite checks that on testdata.
+    #[serde(default)]
+    trouble: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +113,8 @@ pub struct Rule {
     pub must_match: Vec<String>,
     pub must_not_match: Vec<String>,
     pub captures: BTreeMap<String, String>,
+    /// A sign of trouble (see the rules file header).
+    pub trouble: bool,
     /// The file the rule came from.
     pub file: String,
     regex: Regex,
@@ -255,6 +262,7 @@ impl RuleSet {
                     must_match: spec.must_match,
                     must_not_match: spec.must_not_match,
                     captures: spec.captures,
+                    trouble: spec.trouble,
                     file: file.to_string(),
                     regex,
                 });
