@@ -53,10 +53,11 @@ const KNOWN: &[&str] = &[
 
 /// Adds the backup round-trip findings of every service.
 pub(crate) fn check(project: &Project, rules: &RuleSet, out: &mut Vec<Finding>) {
-    let stack_enabled = project
-        .services
-        .iter()
-        .any(|s| s.labels().get(ENABLE).is_some_and(|l| enabled(&l.value.value)));
+    let stack_enabled = project.services.iter().any(|s| {
+        s.labels()
+            .get(ENABLE)
+            .is_some_and(|l| enabled(&l.value.value))
+    });
     for svc in &project.services {
         let labels = svc.labels();
         if labels.get(ENABLE).is_some_and(|l| !enabled(&l.value.value)) {
@@ -97,7 +98,11 @@ fn database(tool: &str) -> &'static str {
 }
 
 fn label_evidence(key: &str, label: &Label) -> Evidence {
-    let place = if label.deploy { "deploy.labels" } else { "labels" };
+    let place = if label.deploy {
+        "deploy.labels"
+    } else {
+        "labels"
+    };
     Evidence::new(
         label.value.source(),
         format!("{key}: {} ({place})", label.value.value),
@@ -163,8 +168,12 @@ fn restore_replays(
 
 fn restore_fix(svc: &Svc, db: &str, pre_hook: &str) -> String {
     let replay = match db {
-        "postgres" => "`/pg_backup.sh restore` (a configs-mounted script that runs `psql` on the dump), as immich and bonfire do",
-        "mysql" | "mariadb" => "a command that loads the dump (`sh -c 'mysql -u root -p\"$$(cat /run/secrets/db_root_password)\" < /var/lib/mysql/backup.sql'`)",
+        "postgres" => {
+            "`/pg_backup.sh restore` (a configs-mounted script that runs `psql` on the dump), as immich and bonfire do"
+        }
+        "mysql" | "mariadb" => {
+            "a command that loads the dump (`sh -c 'mysql -u root -p\"$$(cat /run/secrets/db_root_password)\" < /var/lib/mysql/backup.sql'`)"
+        }
         "mongodb" => "`mongorestore` on the dump",
         _ => "a command that loads the dump back into the database",
     };
@@ -206,16 +215,25 @@ fn live_datadir(
     rules: &RuleSet,
     out: &mut Vec<Finding>,
 ) {
-    let unread: Vec<Evidence> = labels
+    let unread_labels: Vec<(&String, &Label)> = labels
         .iter()
         .filter(|(k, _)| k.starts_with("backupbot.") && !known(k))
         .filter(|(_, l)| rules.is_match(ids::LABEL_DB_DUMP, &l.value.value))
+        .collect();
+    let unread: Vec<Evidence> = unread_labels
+        .iter()
         .map(|(k, l)| label_evidence(k, l))
         .collect();
-    let unread_note = if unread.is_empty() {
-        String::new()
-    } else {
-        "; the dump command in a label backupbot does not read never runs".to_string()
+    let unread_keys: Vec<&str> = unread_labels.iter().map(|(k, _)| k.as_str()).collect();
+    let unread_note = match unread_keys.as_slice() {
+        [] => String::new(),
+        keys => format!(
+            "; backupbot reads no {} label, so the dump command there never runs",
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     // v1: explicit absolute paths.
     if let Some(path_label) = labels.get(PATH) {
@@ -223,7 +241,10 @@ fn live_datadir(
             let Some(caps) = rules.captures(ids::LABEL_DB_DATADIR, path.trim()) else {
                 continue;
             };
-            let dir = caps.get("path").cloned().unwrap_or_else(|| path.trim().to_string());
+            let dir = caps
+                .get("path")
+                .cloned()
+                .unwrap_or_else(|| path.trim().to_string());
             let mut evidence = vec![label_evidence(PATH, path_label)];
             evidence.extend(mount_evidence(svc, &dir));
             evidence.extend(unread.iter().cloned());
@@ -247,7 +268,10 @@ fn live_datadir(
             continue;
         };
         let vol_key = format!("{VOLUMES}{vol}");
-        if labels.get(&vol_key).is_some_and(|l| !enabled(&l.value.value)) {
+        if labels
+            .get(&vol_key)
+            .is_some_and(|l| !enabled(&l.value.value))
+        {
             continue;
         }
         let path_key = format!("{vol_key}.path");

@@ -173,7 +173,9 @@ impl NetDef {
         match (&self.name, self.external) {
             (Some(n), true) => n.clone(),
             (None, true) => self.key.clone(),
-            (Some(n), false) => n.replace("${STACK_NAME}", stack).replace("$STACK_NAME", stack),
+            (Some(n), false) => n
+                .replace("${STACK_NAME}", stack)
+                .replace("$STACK_NAME", stack),
             (None, false) => format!("{stack}_{}", self.key),
         }
     }
@@ -189,7 +191,8 @@ impl NetDef {
 pub(crate) struct Project {
     /// The active chain, in order.
     pub compose_files: Vec<String>,
-    /// Overlays present but not in the active chain.
+    /// Overlays not in the active chain: present in the recipe, or named by
+    /// a commented-out `COMPOSE_FILE=` line.
     pub optional_files: Vec<String>,
     pub services: Vec<Svc>,
     pub networks: BTreeMap<String, NetDef>,
@@ -316,11 +319,7 @@ pub(crate) fn load(files: &RecipeFiles) -> Project {
         .filter(|f| is_compose_file(f))
         .cloned()
         .collect();
-    optional.extend(
-        commented
-            .into_iter()
-            .filter(|f| files.files.contains_key(f)),
-    );
+    optional.extend(commented);
     for f in &chain {
         optional.remove(f);
     }
@@ -347,7 +346,10 @@ pub(crate) fn load(files: &RecipeFiles) -> Project {
             if let Some(name) = k.text()
                 && project.service(&name).is_none()
             {
-                project.optional_services.entry(name).or_insert(file.clone());
+                project
+                    .optional_services
+                    .entry(name)
+                    .or_insert(file.clone());
             }
         }
     }
@@ -359,7 +361,9 @@ fn parse_file(file: &str, text: &str, warnings: &mut Vec<String>) -> Option<Node
         Ok(doc) if doc.is_map() => Some(doc),
         Ok(doc) if doc.v == Value::Null => None,
         Ok(_) => {
-            warnings.push(format!("{file}: not a compose file (the document is not a mapping)"));
+            warnings.push(format!(
+                "{file}: not a compose file (the document is not a mapping)"
+            ));
             None
         }
         Err(e) => {
@@ -372,7 +376,9 @@ fn parse_file(file: &str, text: &str, warnings: &mut Vec<String>) -> Option<Node
 fn merge_file(project: &mut Project, file: &str, doc: &Node) {
     for (k, v) in doc.entries() {
         let Some(key) = k.text() else { continue };
-        project.top_keys.push(Located::new(key.clone(), file, k.line));
+        project
+            .top_keys
+            .push(Located::new(key.clone(), file, k.line));
         match key.as_str() {
             "version" => {
                 if let Some(t) = v.text() {
@@ -721,7 +727,10 @@ mod tests {
         assert_eq!(nets, ["proxy", "internal"]);
         assert_eq!(app.networks[1].1, ["web"]);
         let a = app.env.iter().find(|e| e.key == "A").unwrap();
-        assert_eq!((a.value.as_deref(), a.file.as_str(), a.line), (Some("3"), "compose.db.yml", 8));
+        assert_eq!(
+            (a.value.as_deref(), a.file.as_str(), a.line),
+            (Some("3"), "compose.db.yml", 8)
+        );
         assert_eq!(app.env.iter().find(|e| e.key == "B").unwrap().value, None);
         let labels = app.labels();
         assert!(labels["y"].deploy && !labels["x"].deploy);
@@ -739,6 +748,10 @@ mod tests {
         let files = recipe(&[("compose.yml", "services:\n  app: {}\n  app: {}\n")]);
         let p = load(&files);
         assert!(p.services.is_empty());
-        assert!(p.warnings[0].starts_with("compose.yml: not valid YAML"), "{:?}", p.warnings);
+        assert!(
+            p.warnings[0].starts_with("compose.yml: not valid YAML"),
+            "{:?}",
+            p.warnings
+        );
     }
 }

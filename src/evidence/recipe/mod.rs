@@ -11,7 +11,7 @@
 //!
 //! What it reads: the compose project abra would deploy (`compose.yml` and
 //! the overlays chained by `COMPOSE_FILE` in `.env.sample`, merged as compose
-//! merges them; see [`compose`]), and the config files those services mount.
+//! merges them; see `compose.rs`), and the config files those services mount.
 //! What it guarantees: [`check`] never panics and never fails; a file it
 //! cannot read or parse becomes a warning naming the file, and the rest is
 //! still checked. Every finding names the service, says what is wrong in one
@@ -19,10 +19,10 @@
 //! the recipe maintainer.
 //!
 //! The checks, by id ([`checks`]):
-//! - `backup.restore-replays-no-dump`, `backup.live-datadir`: see [`backup`];
-//! - `routing.bare-name`: see [`routing`];
+//! - `backup.restore-replays-no-dump`, `backup.live-datadir`: see `backup.rs`;
+//! - `routing.bare-name`: see `routing.rs`;
 //! - `compose.undefined-dependency`, `compose.swarm-ignored-key`,
-//!   `compose.swarm-rejected-key`: see [`swarm`] (informational: red
+//!   `compose.swarm-rejected-key`: see `swarm.rs` (informational: red
 //!   herrings for a deploy that converged).
 
 mod backup;
@@ -255,7 +255,7 @@ pub fn check(files: &RecipeFiles, rules: &RuleSet) -> RecipeReport {
     }
     backup::check(&project, rules, &mut findings);
     routing::check(&project, files, &recipe, &mut findings, &mut warnings);
-    swarm::check(&project, &mut findings);
+    swarm::check(&project, files, &mut findings);
     let services = project
         .services
         .iter()
@@ -285,9 +285,23 @@ pub fn check(files: &RecipeFiles, rules: &RuleSet) -> RecipeReport {
     }
 }
 
+/// Line `line` (1-based) of a recipe file, trimmed: the text evidence
+/// quotes.
+pub(crate) fn source_line(files: &RecipeFiles, file: &str, line: u32) -> Option<String> {
+    let n = usize::try_from(line).ok()?.checked_sub(1)?;
+    files
+        .files
+        .get(file)?
+        .lines()
+        .nth(n)
+        .map(|l| l.trim().to_string())
+}
+
 /// The recipe name of an origin: its last path component, without a
-/// `@ref` or `:ref` suffix (`/x/recipes/bluesky-pds@0.3.0` → `bluesky-pds`).
+/// ` at tag …`, `@ref` or `:ref` suffix (`/x/recipes/bluesky-pds at tag
+/// 0.3.0` → `bluesky-pds`).
 pub fn recipe_name(origin: &str) -> String {
+    let origin = origin.split(" at ").next().unwrap_or(origin);
     let last = origin
         .trim_end_matches(['/', '\\'])
         .rsplit(['/', '\\'])
@@ -340,8 +354,16 @@ mod tests {
         assert!(own_network_wins("aaab", "internal", "proxy"));
         assert!(!own_network_wins("stackb", "internal", "proxy"));
         assert!(!own_network_wins("zzzb", "internal", "proxy"));
-        assert!(own_network_wins(&cold_stack_name("bluesky-pds"), "internal", "proxy"));
-        assert!(!own_network_wins(&warm_stack_name("bluesky-pds"), "internal", "proxy"));
+        assert!(own_network_wins(
+            &cold_stack_name("bluesky-pds"),
+            "internal",
+            "proxy"
+        ));
+        assert!(!own_network_wins(
+            &warm_stack_name("bluesky-pds"),
+            "internal",
+            "proxy"
+        ));
         // `prox-…` sorts before `proxy` (`-` < `y`); `q…` after.
         assert!(own_network_wins("prox-e1cb78", "default", "proxy"));
         assert!(!own_network_wins("q", "internal", "proxy"));
@@ -349,8 +371,14 @@ mod tests {
 
     #[test]
     fn stack_names() {
-        assert_eq!(cold_stack_name("bluesky-pds"), "blue-e1cb78_ci_commoninternet_net");
-        assert_eq!(warm_stack_name("bluesky-pds"), "warm-bluesky-pds_ci_commoninternet_net");
+        assert_eq!(
+            cold_stack_name("bluesky-pds"),
+            "blue-e1cb78_ci_commoninternet_net"
+        );
+        assert_eq!(
+            warm_stack_name("bluesky-pds"),
+            "warm-bluesky-pds_ci_commoninternet_net"
+        );
         assert_eq!(cold_stack_name("abc"), "abc-e1cb78_ci_commoninternet_net");
     }
 
@@ -359,6 +387,10 @@ mod tests {
         assert_eq!(recipe_name("/x/recipes/bluesky-pds/"), "bluesky-pds");
         assert_eq!(recipe_name("bluesky-pds@0.3.0+v0.4.219"), "bluesky-pds");
         assert_eq!(recipe_name("immich"), "immich");
+        assert_eq!(
+            recipe_name("/r/bluesky-pds at tag 0.3.0+v0.4.219"),
+            "bluesky-pds"
+        );
     }
 
     #[test]

@@ -47,16 +47,25 @@ fn table() -> Table {
 /// The report as text tables: the compose chain and services, then the
 /// findings (check, service, summary, fix), then warnings.
 pub fn render_table(report: &RecipeReport) -> String {
-    let mut out = format!("recipe {} ({})\n", report.recipe, report.origin);
-    out.push_str(&format!("compose chain: {}\n", report.compose_files.join(":")));
+    let mut out = wrap(&format!("recipe {} ({})", report.recipe, report.origin));
+    out.push_str(&wrap(&format!(
+        "compose chain: {}",
+        report.compose_files.join(":")
+    )));
     if !report.optional_compose_files.is_empty() {
-        out.push_str(&format!(
-            "optional overlays (not in the chain): {}\n",
+        out.push_str(&wrap(&format!(
+            "optional overlays (not in the chain): {}",
             report.optional_compose_files.join(", ")
-        ));
+        )));
     }
     let mut services = table();
-    services.set_header(vec!["service", "image", "networks", "on proxy", "defined at"]);
+    services.set_header(vec![
+        "service",
+        "image",
+        "networks",
+        "on proxy",
+        "defined at",
+    ]);
     for s in &report.services {
         let nets = s.networks.join(", ");
         let at = match s.line {
@@ -90,9 +99,36 @@ pub fn render_table(report: &RecipeReport) -> String {
         out.push('\n');
     }
     for w in &report.warnings {
-        out.push_str(&format!("warning: {w}\n"));
+        out.push_str(&wrap(&format!("warning: {w}")));
     }
     out
+}
+
+/// `text` as lines of at most [`WIDTH`] characters, continuation lines
+/// indented by two spaces, each line ending in a newline. Breaks at spaces;
+/// a word longer than a line is cut.
+fn wrap(text: &str) -> String {
+    let width = usize::from(WIDTH);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let chars: Vec<char> = word.chars().collect();
+        for piece in chars.chunks(width - 2) {
+            let piece: String = piece.iter().collect();
+            let started = !line.trim().is_empty();
+            if started && line.chars().count() + 1 + piece.chars().count() > width {
+                lines.push(std::mem::replace(&mut line, "  ".to_string()));
+            }
+            if !line.trim().is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&piece);
+        }
+    }
+    if !line.trim().is_empty() {
+        lines.push(line);
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// The report as pretty-printed JSON.
@@ -101,4 +137,22 @@ pub fn render_json(report: &RecipeReport) -> String {
         // Serialising plain strings and maps cannot fail; say so if it does.
         format!("{{\"error\": \"cannot serialise the report: {e}\"}}")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_lines_within_the_width() {
+        let long = format!("warning: {} {}", "word ".repeat(60), "x".repeat(250));
+        let wrapped = wrap(&long);
+        for line in wrapped.lines() {
+            assert!(line.chars().count() <= usize::from(WIDTH), "{line}");
+        }
+        let rejoined: String = wrapped.split_whitespace().collect();
+        let original: String = long.split_whitespace().collect();
+        assert_eq!(rejoined, original);
+        assert_eq!(wrap("short line"), "short line\n");
+    }
 }

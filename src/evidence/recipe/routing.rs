@@ -92,10 +92,7 @@ pub(crate) fn check(
             }
             names.dedup();
             for name in names {
-                let refs: Vec<Ref> = texts
-                    .iter()
-                    .flat_map(|t| find_refs(t, &name))
-                    .collect();
+                let refs: Vec<Ref> = texts.iter().flat_map(|t| find_refs(t, &name)).collect();
                 if refs.is_empty() {
                     continue;
                 }
@@ -131,7 +128,12 @@ fn texts_of(
         ("healthcheck", &svc.healthcheck),
     ] {
         for w in words {
-            texts.push(plain(w.source(), format!("{what}: {}", w.value), w.value.clone(), false));
+            texts.push(plain(
+                w.source(),
+                format!("{what}: {}", w.value),
+                w.value.clone(),
+                false,
+            ));
         }
     }
     for c in &svc.configs {
@@ -225,15 +227,14 @@ fn find_refs(text: &Text, name: &str) -> Vec<Ref> {
         if url && text.upstreams.contains(name) {
             continue;
         }
-        let plain_prev =
-            prev.is_none_or(|c| c.is_whitespace() || "\"'=@([,`>".contains(c));
+        let plain_prev = prev.is_none_or(|c| c.is_whitespace() || "\"'=@([,`>".contains(c));
         let keyword = prev.is_some_and(char::is_whitespace)
             && before
                 .split_whitespace()
                 .next_back()
                 .is_some_and(|w| HOST_KEYWORDS.contains(&w));
         let assigned = matches!(prev, Some('=' | '@'));
-        if (port.is_some() && (plain_prev || url)) || url || keyword || assigned || exact {
+        if url || keyword || assigned || exact || (port.is_some() && plain_prev) {
             let shown = match port {
                 Some(p) => format!("{name}:{p}"),
                 None => name.to_string(),
@@ -330,7 +331,11 @@ fn finding(
                     format!("from `proxy` before `{net}` for the {which} stack (gets {other})")
                 }
             };
-            let joiner = if cold.ok == warm.ok { ", and " } else { ", but " };
+            let joiner = if cold.ok == warm.ok {
+                ", and "
+            } else {
+                ", but "
+            };
             summary.push_str(&format!(
                 "Docker's DNS answers {}{joiner}{}.",
                 side(cold.ok, cold_net, "cold"),
@@ -377,7 +382,9 @@ fn finding(
             target.network_keys().collect::<Vec<_>>().join(", ")
         ),
     ));
-    let scope = shared.first().map_or("its internal network", String::as_str);
+    let scope = shared
+        .first()
+        .map_or("its internal network", String::as_str);
     Finding {
         check: checks::BARE_NAME_ROUTING.to_string(),
         service: from.name.clone(),
@@ -420,7 +427,10 @@ mod tests {
     #[test]
     fn host_tokens_are_found() {
         assert_eq!(refs("reverse_proxy app:3000", "app", false), ["app:3000"]);
-        assert_eq!(refs("ask http://app:3000/tls-check", "app", false), ["app:3000"]);
+        assert_eq!(
+            refs("ask http://app:3000/tls-check", "app", false),
+            ["app:3000"]
+        );
         assert_eq!(refs("proxy_pass http://app;", "app", false), ["app"]);
         assert_eq!(refs("server app;", "app", false), ["app"]);
         assert_eq!(refs("--host=db", "db", false), ["db"]);
@@ -452,6 +462,9 @@ mod tests {
     fn comment_lines_are_skipped() {
         assert_eq!(config_line("  # proxy_pass http://app;"), None);
         assert_eq!(config_line("; x"), None);
-        assert_eq!(config_line("proxy_pass http://a; # app:3"), Some("proxy_pass http://a;"));
+        assert_eq!(
+            config_line("proxy_pass http://a; # app:3"),
+            Some("proxy_pass http://a;")
+        );
     }
 }

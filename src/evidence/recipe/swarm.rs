@@ -18,23 +18,41 @@
 use crate::model::Evidence;
 
 use super::compose::{Located, Project, Svc};
-use super::{Finding, FindingKind, checks};
+use super::{Finding, FindingKind, RecipeFiles, checks, source_line};
 
 /// Service keys `docker stack deploy` ignores, with what swarm uses or
 /// does instead.
 const IGNORED: &[(&str, &str)] = &[
-    ("build", "swarm only deploys images; build and push the image first"),
+    (
+        "build",
+        "swarm only deploys images; build and push the image first",
+    ),
     ("cgroup_parent", "swarm sets no cgroup parent"),
-    ("container_name", "swarm names tasks `<stack>_<service>.<n>.<id>` itself"),
-    ("depends_on", "swarm starts services in no particular order; wait in the entrypoint or rely on healthchecks and restarts"),
+    (
+        "container_name",
+        "swarm names tasks `<stack>_<service>.<n>.<id>` itself",
+    ),
+    (
+        "depends_on",
+        "swarm starts services in no particular order; wait in the entrypoint or rely on healthchecks and restarts",
+    ),
     ("devices", "swarm services cannot map devices"),
     ("domainname", "not supported for swarm services"),
-    ("expose", "services on a shared network reach every port anyway"),
-    ("external_links", "swarm services reach each other over networks"),
+    (
+        "expose",
+        "services on a shared network reach every port anyway",
+    ),
+    (
+        "external_links",
+        "swarm services reach each other over networks",
+    ),
     ("ipc", "not supported for swarm services"),
     ("links", "swarm services reach each other over networks"),
     ("mac_address", "not supported for swarm services"),
-    ("network_mode", "swarm services join networks listed under `networks:`"),
+    (
+        "network_mode",
+        "swarm services join networks listed under `networks:`",
+    ),
     ("pid", "not supported for swarm services"),
     ("privileged", "swarm services cannot run privileged"),
     ("restart", "swarm uses `deploy.restart_policy`"),
@@ -46,49 +64,106 @@ const IGNORED: &[(&str, &str)] = &[
 
 /// Service keys that make `docker stack deploy` refuse the file.
 const FORBIDDEN: &[(&str, &str)] = &[
-    ("extends", "resolve `extends` with `docker compose config` first"),
+    (
+        "extends",
+        "resolve `extends` with `docker compose config` first",
+    ),
     ("volume_driver", "set the driver on the top-level volume"),
     ("volumes_from", "share a top-level volume instead"),
     ("cpu_quota", "set limits in `deploy.resources`"),
     ("cpu_shares", "set limits in `deploy.resources`"),
     ("cpuset", "set limits in `deploy.resources`"),
-    ("mem_limit", "set limits in `deploy.resources.limits.memory`"),
+    (
+        "mem_limit",
+        "set limits in `deploy.resources.limits.memory`",
+    ),
     ("memswap_limit", "set limits in `deploy.resources`"),
 ];
 
 /// Every service key of the compose file format 3.x schema.
 const SCHEMA: &[&str] = &[
-    "build", "cap_add", "cap_drop", "cgroup_parent", "command", "configs", "container_name",
-    "credential_spec", "depends_on", "deploy", "devices", "dns", "dns_search", "domainname",
-    "entrypoint", "env_file", "environment", "expose", "external_links", "extra_hosts",
-    "healthcheck", "hostname", "image", "init", "ipc", "isolation", "labels", "links", "logging",
-    "mac_address", "network_mode", "networks", "pid", "ports", "privileged", "read_only",
-    "restart", "secrets", "security_opt", "shm_size", "stdin_open", "stop_grace_period",
-    "stop_signal", "sysctls", "tmpfs", "tty", "ulimits", "user", "userns_mode", "volumes",
+    "build",
+    "cap_add",
+    "cap_drop",
+    "cgroup_parent",
+    "command",
+    "configs",
+    "container_name",
+    "credential_spec",
+    "depends_on",
+    "deploy",
+    "devices",
+    "dns",
+    "dns_search",
+    "domainname",
+    "entrypoint",
+    "env_file",
+    "environment",
+    "expose",
+    "external_links",
+    "extra_hosts",
+    "healthcheck",
+    "hostname",
+    "image",
+    "init",
+    "ipc",
+    "isolation",
+    "labels",
+    "links",
+    "logging",
+    "mac_address",
+    "network_mode",
+    "networks",
+    "pid",
+    "ports",
+    "privileged",
+    "read_only",
+    "restart",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_grace_period",
+    "stop_signal",
+    "sysctls",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "user",
+    "userns_mode",
+    "volumes",
     "working_dir",
 ];
 
 /// Top-level keys of the 3.x schema.
-const TOP_LEVEL: &[&str] = &["version", "services", "networks", "volumes", "secrets", "configs"];
+const TOP_LEVEL: &[&str] = &[
+    "version", "services", "networks", "volumes", "secrets", "configs",
+];
 
 /// Adds undefined-dependency and swarm key findings.
-pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
+pub(crate) fn check(project: &Project, files: &RecipeFiles, out: &mut Vec<Finding>) {
     for svc in &project.services {
-        undefined_dependencies(project, svc, out);
+        undefined_dependencies(project, svc, files, out);
         for key in &svc.keys {
             let k = key.value.as_str();
             if k.starts_with("x-") {
                 continue;
             }
             if let Some((_, why)) = IGNORED.iter().find(|(i, _)| *i == k) {
-                out.push(ignored(svc, key, why));
+                out.push(ignored(svc, key, why, files));
             } else if let Some((_, why)) = FORBIDDEN.iter().find(|(f, _)| *f == k) {
-                out.push(rejected(&svc.name, key, &format!("a forbidden option ({why})")));
+                out.push(rejected(
+                    &svc.name,
+                    key,
+                    &format!("a forbidden option ({why})"),
+                    files,
+                ));
             } else if !SCHEMA.contains(&k) {
                 out.push(rejected(
                     &svc.name,
                     key,
                     "not in the compose file format 3.x schema (\"Additional property is not allowed\")",
+                    files,
                 ));
             }
         }
@@ -100,6 +175,7 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
                 "(top level)",
                 key,
                 "a top-level key outside the compose file format 3.x schema",
+                files,
             ));
         }
     }
@@ -115,12 +191,18 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
                 "(top level)",
                 &key,
                 &format!("version {} (swarm needs a 3.x compose file)", v.value),
+                files,
             ));
         }
     }
 }
 
-fn undefined_dependencies(project: &Project, svc: &Svc, out: &mut Vec<Finding>) {
+fn undefined_dependencies(
+    project: &Project,
+    svc: &Svc,
+    files: &RecipeFiles,
+    out: &mut Vec<Finding>,
+) {
     let defined: Vec<&str> = project.services.iter().map(|s| s.name.as_str()).collect();
     for dep in &svc.depends_on {
         let d = dep.value.as_str();
@@ -135,12 +217,18 @@ fn undefined_dependencies(project: &Project, svc: &Svc, out: &mut Vec<Finding>) 
             defined.join(", ")
         );
         let mut evidence = vec![Evidence::new(dep.source(), format!("depends_on: {d}"))];
+        if let Some(k) = svc.key("depends_on") {
+            evidence.insert(0, key_evidence(k, files));
+        }
         if let Some(file) = project.optional_services.get(d) {
             summary.push_str(&format!(
                 "; `{d}` is defined only in {file}, which the active chain ({}) leaves out",
                 project.compose_files.join(":")
             ));
-            evidence.push(Evidence::new(file.clone(), format!("defines service `{d}`")));
+            evidence.push(Evidence::new(
+                file.clone(),
+                format!("defines service `{d}`"),
+            ));
         }
         let guess = project
             .services
@@ -187,17 +275,22 @@ fn image_names(image: &str, name: &str) -> bool {
     last.split(':').next() == Some(name)
 }
 
-fn ignored(svc: &Svc, key: &Located<String>, why: &str) -> Finding {
+fn key_evidence(key: &Located<String>, files: &RecipeFiles) -> Evidence {
+    let text = source_line(files, &key.file, key.line).unwrap_or_else(|| format!("{}:", key.value));
+    Evidence::new(key.source(), text)
+}
+
+fn ignored(svc: &Svc, key: &Located<String>, why: &str, files: &RecipeFiles) -> Finding {
     Finding {
         check: checks::SWARM_IGNORED_KEY.to_string(),
         service: svc.name.clone(),
         summary: format!(
-            "`{}` on service `{}` is ignored by `docker stack deploy` ({why}); `docker compose` honours it",
+            "`{}` on service `{}` is ignored by `docker stack deploy` ({why}); only `docker compose` honours it",
             key.value, svc.name
         ),
-        evidence: vec![Evidence::new(key.source(), format!("{}:", key.value))],
+        evidence: vec![key_evidence(key, files)],
         fix: format!(
-            "Informational: remove `{}` or use the swarm equivalent ({why}); it changes nothing on a swarm deploy.",
+            "Informational, no effect on a swarm deploy: the recipe may drop `{}`.",
             key.value
         ),
         kind: FindingKind::SwarmIgnoredKey {
@@ -206,7 +299,7 @@ fn ignored(svc: &Svc, key: &Located<String>, why: &str) -> Finding {
     }
 }
 
-fn rejected(service: &str, key: &Located<String>, why: &str) -> Finding {
+fn rejected(service: &str, key: &Located<String>, why: &str, files: &RecipeFiles) -> Finding {
     Finding {
         check: checks::SWARM_REJECTED_KEY.to_string(),
         service: service.to_string(),
@@ -219,7 +312,7 @@ fn rejected(service: &str, key: &Located<String>, why: &str) -> Finding {
                 format!("service `{service}`")
             }
         ),
-        evidence: vec![Evidence::new(key.source(), format!("{}:", key.value))],
+        evidence: vec![key_evidence(key, files)],
         fix: format!(
             "Recipe PR: remove `{}` or move it where swarm reads it; the deploy fails until then.",
             key.value

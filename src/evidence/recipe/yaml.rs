@@ -74,6 +74,7 @@ impl Node {
     }
 
     /// The entry (key node and value node) under `key` in a mapping.
+    #[cfg(test)]
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         self.entries()
             .iter()
