@@ -242,6 +242,12 @@ fn gaseous_reaches_its_database_by_a_bare_name_from_proxy() {
     assert_eq!(f.evidence[0].text, "dbhost=db");
     assert!(f.summary.contains("Lower risk"), "{}", f.summary);
     assert!(
+        f.fix
+            .ends_with("use that in the environment or command of `app`."),
+        "{}",
+        f.fix
+    );
+    assert!(
         f.summary
             .contains("gase-e1cb78_ci_commoninternet_net_internal")
     );
@@ -458,6 +464,19 @@ fn mattermost_lts_postgres_restores_no_dump_and_copies_live_pgdata() {
     );
     assert_eq!(live.evidence[0].source, "compose.yml:22");
     assert_eq!(live.evidence[1].source, "compose.yml:17");
+    // The pre-hook already dumps: keep only its file, and replay it.
+    assert!(
+        live.fix
+            .contains("`backupbot.backup.volumes.postgres.path: postgres-backup.sql`"),
+        "{}",
+        live.fix
+    );
+    assert!(
+        live.fix
+            .contains("replay it in a `backupbot.restore.post-hook`"),
+        "{}",
+        live.fix
+    );
     renders(&report);
 }
 
@@ -590,6 +609,22 @@ fn a_restore_hook_that_replays_nothing_is_named() {
 }
 
 #[test]
+fn a_volume_excluded_from_backup_is_not_a_live_copy() {
+    let text = MATTERMOST_LTS
+        .replace("        backupbot.backup.pre-hook", "        backupbot.backup.volumes.postgres: \"false\"\n        backupbot.backup.pre-hook")
+        .replace("        backupbot.backup.path: \"/var/lib/postgresql/data/\"\n", "");
+    assert!(text.contains("volumes.postgres: \"false\""));
+    let report = run(&inline("mattermost-lts", &[("compose.yml", &text)]));
+    assert!(
+        of(&report, checks::LIVE_DATADIR).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+    // The dump is still never replayed.
+    assert_eq!(of(&report, checks::RESTORE_REPLAYS_NO_DUMP).len(), 1);
+}
+
+#[test]
 fn backups_switched_off_are_not_judged() {
     let text = MATTERMOST_LTS
         .replace(
@@ -691,6 +726,11 @@ fn bluesky_pds_caddy_asks_the_shared_proxy_for_app() {
     );
     assert!(f.summary.contains("near certain"), "{}", f.summary);
     assert!(f.fix.contains("{{ env \"STACK_NAME\" }}_app"), "{}", f.fix);
+    assert!(
+        f.fix.ends_with("and use that in Caddyfile.tmpl."),
+        "{}",
+        f.fix
+    );
     renders(&report);
 }
 
@@ -779,6 +819,46 @@ networks:
     assert_eq!(found["api"], (Some(8080), true, false, "compose.yml:6"));
     assert_eq!(found["cache"], (Some(6379), true, false, "compose.yml:7"));
     assert_eq!(found.len(), 2);
+}
+
+#[test]
+fn the_app_collision_is_listed_before_lower_risk_names() {
+    let compose = r#"services:
+  db:
+    image: postgres
+    networks: [internal]
+  web:
+    image: nginx
+    networks: [proxy, internal]
+    environment:
+      - DATABASE_URL=postgres://u:p@db:5432/x
+      - BACKEND=http://app:3000
+  app:
+    image: x
+    networks: [internal]
+networks:
+  proxy:
+    external: true
+  internal:
+"#;
+    let report = run(&inline("zammad", &[("compose.yml", compose)]));
+    let names: Vec<&str> = of(&report, checks::BARE_NAME_ROUTING)
+        .iter()
+        .map(|f| match &f.kind {
+            FindingKind::BareNameRouting { name, .. } => name.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["app", "db"]);
+    // `zamm-…` sorts after `proxy`: even the cold stack breaks.
+    let first = &of(&report, checks::BARE_NAME_ROUTING)[0];
+    assert!(
+        first.summary.contains(
+            "from `proxy` before `zamm-e1cb78_ci_commoninternet_net_internal` for the cold stack"
+        ),
+        "{}",
+        first.summary
+    );
 }
 
 // ------------------------------------------------------- compose vs swarm

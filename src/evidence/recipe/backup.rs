@@ -182,7 +182,7 @@ fn restore_fix(svc: &Svc, db: &str, pre_hook: &str) -> String {
         None => format!("`{VOLUMES}<volume>.path: <dump file>`"),
     };
     format!(
-        "Recipe PR on service `{}`: add `{RESTORE_POST}` that replays the dump, e.g. {replay}, \
+        "on service `{}`, add `{RESTORE_POST}` that replays the dump, e.g. {replay}, \
          and back up only the dump file with {only} instead of the live data directory.",
         svc.name
     )
@@ -250,6 +250,8 @@ fn live_datadir(
             evidence.extend(unread.iter().cloned());
             out.push(live_finding(
                 svc,
+                labels,
+                rules,
                 &dir,
                 format!(
                     "backup copies a live database directory: service `{}` sets `{PATH}: {}`, \
@@ -295,6 +297,8 @@ fn live_datadir(
                     ));
                     out.push(live_finding(
                         svc,
+                        labels,
+                        rules,
                         &dir,
                         format!(
                             "backup copies a live database directory: service `{}` limits volume \
@@ -321,6 +325,8 @@ fn live_datadir(
                 evidence.extend(unread.iter().cloned());
                 out.push(live_finding(
                     svc,
+                    labels,
+                    rules,
                     &dir,
                     format!(
                         "backup copies a live database directory: service `{}` mounts volume \
@@ -355,24 +361,55 @@ fn mount_evidence(svc: &Svc, dir: &str) -> Option<Evidence> {
         })
 }
 
-fn live_finding(svc: &Svc, dir: &str, summary: String, evidence: Vec<Evidence>) -> Finding {
+fn live_finding(
+    svc: &Svc,
+    labels: &std::collections::BTreeMap<String, Label>,
+    rules: &RuleSet,
+    dir: &str,
+    summary: String,
+    evidence: Vec<Evidence>,
+) -> Finding {
     let vol = svc
         .mounts
         .iter()
         .find(|m| m.target == dir.trim_end_matches('/') && m.named)
         .and_then(|m| m.source.clone())
         .unwrap_or_else(|| "<volume>".to_string());
+    let dump = labels
+        .get(PRE_HOOK)
+        .filter(|l| rules.is_match(ids::LABEL_DB_DUMP, &l.value.value));
+    let replays = labels
+        .get(RESTORE_POST)
+        .is_some_and(|l| rules.is_match(ids::LABEL_DB_RESTORE, &l.value.value));
+    let fix = match dump {
+        Some(pre) => {
+            let only = match dump_target(&pre.value.value).and_then(|f| volume_path(svc, &f)) {
+                Some((v, rel)) => format!("`{VOLUMES}{v}.path: {rel}`"),
+                None => format!("`{VOLUMES}{vol}.path: <dump file>`"),
+            };
+            format!(
+                "on service `{}`, back up only the dump the pre-hook writes ({only}) instead of                  `{dir}`{}.",
+                svc.name,
+                if replays {
+                    String::new()
+                } else {
+                    format!(", and replay it in a `{RESTORE_POST}`")
+                }
+            )
+        }
+        None => format!(
+            "on service `{}`, dump the database in `{PRE_HOOK}` and back up only the \
+             dump (`{VOLUMES}{vol}.path: backup.sql`, relative to the volume), with a \
+             `{RESTORE_POST}` that replays it, as immich does.",
+            svc.name
+        ),
+    };
     Finding {
         check: checks::LIVE_DATADIR.to_string(),
         service: svc.name.clone(),
         summary,
         evidence,
-        fix: format!(
-            "Recipe PR on service `{}`: dump the database in `{PRE_HOOK}` and back up only the \
-             dump (`{VOLUMES}{vol}.path: backup.sql`, relative to the volume), with a \
-             `{RESTORE_POST}` that replays it, as immich does.",
-            svc.name
-        ),
+        fix,
         kind: FindingKind::LiveDataDir {
             path: dir.to_string(),
         },

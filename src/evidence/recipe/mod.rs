@@ -204,7 +204,8 @@ pub struct Finding {
     pub summary: String,
     /// `file:line` and the text there.
     pub evidence: Vec<Evidence>,
-    /// The fix, aimed at the recipe maintainer.
+    /// The fix, aimed at the recipe maintainer, phrased to follow
+    /// "`<recipe>` recipe PR: " (it starts in lower case, with the action).
     pub fix: String,
     pub kind: FindingKind,
 }

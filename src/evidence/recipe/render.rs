@@ -90,7 +90,7 @@ pub fn render_table(report: &RecipeReport) -> String {
         for f in &report.findings {
             let mut text = f.summary.clone();
             for e in &f.evidence {
-                text.push_str(&format!("\n  {}: {}", e.source, e.text));
+                text.push_str(&format!("\n- {}: {}", e.source, e.text));
             }
             text.push_str(&format!("\nfix: {}", f.fix));
             findings.add_row(vec![f.check.clone(), f.service.clone(), text]);

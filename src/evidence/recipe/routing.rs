@@ -33,7 +33,7 @@ use std::collections::BTreeSet;
 
 use crate::model::Evidence;
 
-use super::compose::{Project, Svc};
+use super::compose::{self, Project, Svc};
 use super::{Finding, FindingKind, RecipeFiles, checks, cold_stack_name, warm_stack_name};
 
 /// Words after which a bare word is a host (nginx, Caddy). `upstream` is
@@ -72,8 +72,9 @@ struct Ref {
     evidence: Evidence,
 }
 
-/// Adds a finding for every (proxy-side service, sibling) pair where the
-/// first reaches the second by a bare name.
+/// Adds a finding for every (proxy-side service, sibling name) pair where
+/// the first reaches the second by a bare name; findings about `app` come
+/// first.
 pub(crate) fn check(
     project: &Project,
     files: &RecipeFiles,
@@ -81,6 +82,7 @@ pub(crate) fn check(
     out: &mut Vec<Finding>,
     warnings: &mut Vec<String>,
 ) {
+    let mut found = Vec::new();
     for from in project.services.iter().filter(|s| project.on_proxy(s)) {
         let texts = texts_of(project, files, from, warnings);
         for target in project.services.iter().filter(|t| t.name != from.name) {
@@ -96,10 +98,16 @@ pub(crate) fn check(
                 if refs.is_empty() {
                     continue;
                 }
-                out.push(finding(project, recipe, from, target, &name, refs));
+                found.push(finding(project, recipe, from, target, &name, refs));
             }
         }
     }
+    // The surest collision first: the verdict stage reads the first one.
+    found.sort_by_key(|f| match &f.kind {
+        FindingKind::BareNameRouting { name, .. } => name != MAIN_SERVICE,
+        _ => true,
+    });
+    out.extend(found);
 }
 
 /// Everything `svc` reads that could name a host.
@@ -385,18 +393,31 @@ fn finding(
     let scope = shared
         .first()
         .map_or("its internal network", String::as_str);
+    // Where to make the change: the config files that use the bare name,
+    // else the compose file (environment, command).
+    let mut used_in: Vec<&str> = Vec::new();
+    for e in &evidence {
+        let file = e.source.split(':').next().unwrap_or("");
+        if !file.is_empty() && !used_in.contains(&file) && !compose::is_compose_file(file) {
+            used_in.push(file);
+        }
+    }
+    let used_in = if used_in.is_empty() {
+        format!("the environment or command of `{}`", from.name)
+    } else {
+        used_in.join(", ")
+    };
     Finding {
         check: checks::BARE_NAME_ROUTING.to_string(),
         service: from.name.clone(),
         summary,
         evidence,
         fix: format!(
-            "Recipe PR: address `{t}` by its stack-scoped name (`{{{{ env \"STACK_NAME\" }}}}_{t}` \
+            "address `{t}` by its stack-scoped name (`{{{{ env \"STACK_NAME\" }}}}_{t}` \
              in a config template, `${{STACK_NAME}}_{t}` in compose), or give it a name no other \
              stack on `proxy` uses (a unique service name, or a network alias on `{scope}`), and \
-             use that in {f}.",
+             use that in {used_in}.",
             t = target.name,
-            f = from.name,
         ),
         kind: FindingKind::BareNameRouting {
             from: from.name.clone(),

@@ -242,13 +242,13 @@ fn undefined_dependencies(
                     s.image.as_deref().unwrap_or("")
                 ));
                 format!(
-                    "Recipe PR: point `depends_on` of `{}` at `{}` (or drop it: swarm ignores it). \
+                    "point `depends_on` of `{}` at `{}` (or drop it: swarm ignores it). \
                      Not a deploy failure: do not blame a red tier on it when the deploy converged.",
                     svc.name, s.name
                 )
             }
             None => format!(
-                "Recipe PR: name a defined service in `depends_on` of `{}`, or drop it (swarm \
+                "name a defined service in `depends_on` of `{}`, or drop it (swarm \
                  ignores it). Not a deploy failure: do not blame a red tier on it when the deploy \
                  converged.",
                 svc.name
@@ -290,7 +290,7 @@ fn ignored(svc: &Svc, key: &Located<String>, why: &str, files: &RecipeFiles) -> 
         ),
         evidence: vec![key_evidence(key, files)],
         fix: format!(
-            "Informational, no effect on a swarm deploy: the recipe may drop `{}`.",
+            "informational: no effect on a swarm deploy; the recipe may drop `{}`.",
             key.value
         ),
         kind: FindingKind::SwarmIgnoredKey {
@@ -314,7 +314,7 @@ fn rejected(service: &str, key: &Located<String>, why: &str, files: &RecipeFiles
         ),
         evidence: vec![key_evidence(key, files)],
         fix: format!(
-            "Recipe PR: remove `{}` or move it where swarm reads it; the deploy fails until then.",
+            "remove `{}` or move it where swarm reads it; the deploy fails until then.",
             key.value
         ),
         kind: FindingKind::SwarmRejectedKey {
