@@ -169,6 +169,8 @@ pub struct RecipeReport {
     pub optional_compose_files: Vec<String>,
     /// The merged services, in order of first definition.
     pub services: Vec<Service>,
+    /// What the checks found: backup, then routing (`app` first), then
+    /// compose-vs-swarm findings.
     pub findings: Vec<Finding>,
     /// Files that could not be read or parsed, and what the checks had to
     /// skip, each naming the file.
@@ -178,7 +180,9 @@ pub struct RecipeReport {
 /// One service of the merged compose project.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
+    /// The compose service name (swarm's alias on every network).
     pub name: String,
+    /// `image:` as written, variables unexpanded.
     pub image: Option<String>,
     /// Network keys as the compose files list them (`default` when none).
     pub networks: Vec<String>,
@@ -187,6 +191,7 @@ pub struct Service {
     /// Labels as swarm sees them: `deploy.labels`, plus container `labels`
     /// for keys `deploy.labels` does not set.
     pub labels: BTreeMap<String, String>,
+    /// Services named in `depends_on` (short or long form).
     pub depends_on: Vec<String>,
     /// The file and line that first define the service.
     pub file: String,
@@ -207,6 +212,7 @@ pub struct Finding {
     /// The fix, aimed at the recipe maintainer, phrased to follow
     /// "`<recipe>` recipe PR: " (it starts in lower case, with the action).
     pub fix: String,
+    /// The facts behind the finding, by check.
     pub kind: FindingKind,
 }
 
@@ -221,24 +227,42 @@ pub enum FindingKind {
         dump_tool: String,
     },
     /// The backup copies a running database's data directory.
-    LiveDataDir { path: String },
+    LiveDataDir {
+        /// The data directory copied (`/var/lib/postgresql/data`).
+        path: String,
+    },
     /// `from` (on `proxy`) reaches `target` as `name`. `cold_ok` and
     /// `warm_ok`: whether the stack's own network answers first for the
     /// cold and the warm stack name.
     BareNameRouting {
+        /// The service on `proxy` that uses the name.
         from: String,
+        /// The sibling it means.
         target: String,
+        /// The name used: the sibling's service name or one of its aliases.
         name: String,
+        /// The port after `name:`, when one is given.
         port: Option<u16>,
+        /// The stack's own network answers first for the cold stack name.
         cold_ok: bool,
+        /// The stack's own network answers first for the warm stack name.
         warm_ok: bool,
     },
     /// `depends_on` names a service the project does not define.
-    UndefinedDependency { dependency: String },
+    UndefinedDependency {
+        /// The name `depends_on` gives.
+        dependency: String,
+    },
     /// A key `docker stack deploy` ignores.
-    SwarmIgnoredKey { key: String },
+    SwarmIgnoredKey {
+        /// The service key (`restart`, `depends_on`).
+        key: String,
+    },
     /// A key `docker stack deploy` refuses.
-    SwarmRejectedKey { key: String },
+    SwarmRejectedKey {
+        /// The service or top-level key (`mem_limit`, `name`).
+        key: String,
+    },
 }
 
 /// Runs every check on a recipe. Never fails: problems with files are

@@ -24,8 +24,8 @@
 //! boundaries, never by a regular expression: `name:port`, `//name` (a URL,
 //! unless an nginx `upstream name` block of the same file defines it as a
 //! group), `name` after `server`/`proxy_pass`/`reverse_proxy`/`ask`/
-//! `fastcgi_pass`, `=name` or `@name`, or an environment value that is the
-//! name. A name glued to anything host-like (`${STACK_NAME}_app`,
+//! `fastcgi_pass`, `=name` or `@name`, a variable default `${X:-name}`, or
+//! an environment value that is the name. A name glued to anything host-like (`${STACK_NAME}_app`,
 //! `{{ env "STACK_NAME" }}_app`, `app.example.org`, `/app/data`) is not a
 //! bare reference. Comment lines of config files are skipped.
 
@@ -217,8 +217,11 @@ fn find_refs(text: &Text, name: &str) -> Vec<Ref> {
         let after = &text.text[i + name.len()..];
         let prev = before.chars().next_back();
         let next = after.chars().next();
-        if prev.is_some_and(|c| host_char(c) || matches!(c, '$' | '{'))
-            || next.is_some_and(host_char)
+        // `${DB_HOST:-db}`: a bare name as a variable's default.
+        let default_value = before.ends_with(":-") && after.starts_with('}');
+        if !default_value
+            && (prev.is_some_and(|c| host_char(c) || matches!(c, '$' | '{'))
+                || next.is_some_and(host_char))
         {
             continue;
         }
@@ -241,7 +244,7 @@ fn find_refs(text: &Text, name: &str) -> Vec<Ref> {
                 .split_whitespace()
                 .next_back()
                 .is_some_and(|w| HOST_KEYWORDS.contains(&w));
-        let assigned = matches!(prev, Some('=' | '@'));
+        let assigned = matches!(prev, Some('=' | '@')) || default_value;
         if url || keyword || assigned || exact || (port.is_some() && plain_prev) {
             let shown = match port {
                 Some(p) => format!("{name}:{p}"),
@@ -458,6 +461,7 @@ mod tests {
         assert_eq!(refs("postgres://u:p@db/x", "db", false), ["db"]);
         assert_eq!(refs("db", "db", true), ["db"]);
         assert_eq!(refs("wait-for db:5432 -- run", "db", false), ["db:5432"]);
+        assert_eq!(refs("${DB_HOST:-db}", "db", true), ["db"]);
     }
 
     #[test]

@@ -227,5 +227,9 @@ mod tests {
         assert!(err.to_lowercase().contains("duplicate"), "{err}");
         assert!(parse("a: [1, 2\nb: c\n").is_err());
         assert!(parse("\t- nope: [").is_err());
+        // Nesting past the parser's depth budget is refused, not a stack
+        // overflow.
+        let deep = format!("a: {}1{}", "[".repeat(5000), "]".repeat(5000));
+        assert!(parse(&deep).is_err());
     }
 }
