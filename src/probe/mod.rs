@@ -1,2 +1,279 @@
 //! Live, read-only probes of the Swarm node through the Docker API.
-//! (Stub: being written.)
+//!
+//! The runs on disk say what failed; a probe asks the node what is true now,
+//! which is what turns a *suspected* routing collision or deploy failure into
+//! a *confirmed* one. Four probes, each also a `ccci-triage probe`
+//! subcommand:
+//!
+//! - [`Prober::dns`]: resolve a name inside a running container, several
+//!   times, and map every address to its owner (service, container, stack,
+//!   network): is a bare `app` reaching another stack?
+//! - [`Prober::aliases`]: every name resolvable on a network, grouped, with
+//!   the stacks that hold it.
+//! - [`Prober::stack`]: a stack's services, replicas, update status, task
+//!   errors: converged or not.
+//! - [`compose`]: what `docker compose config` rejects and `docker stack
+//!   config` (the deploy's loader) accepts, for a recipe's files.
+//!
+//! Guarantees (the node is shared with live CI runs):
+//! - Nothing on the node is created, changed or removed: the Docker calls
+//!   are inspections, lists and an exec of `getent hosts <name>`, and the
+//!   compose probe only runs the two loaders' `config` commands.
+//! - Every call has a timeout (`--timeout`, 10 s by default); an engine that
+//!   cannot be reached is an [`Error`] of kind Usage (exit 2) saying what to
+//!   check; a stack, container or network that does not exist is a Usage
+//!   error listing the close names that do.
+//! - Every answer is recorded ([`Prober::save`]), and a [`Prober::replay`]
+//!   of that recording rebuilds the same reports offline, because replay
+//!   feeds the same facts to the same analysis (see [`source`]).
+//! - Each report carries a `command` a person can run to see the same fact,
+//!   and renders as a table of at most 100 columns.
+
+pub mod aliases;
+pub mod compose;
+pub mod dns;
+pub mod source;
+pub mod stack;
+
+use std::path::Path;
+use std::time::Duration;
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+
+pub use aliases::{AliasName, AliasReport, Holder, HolderKind};
+pub use compose::{ComposeReport, ToolRun, compose};
+pub use dns::{DnsAnswer, DnsReport, DnsTry, OwnerKind, WalkStep};
+pub use source::Recording;
+pub use stack::{StackReport, StackService, TaskError};
+
+use crate::cli::{PlainFormat, ProbeCommand};
+use crate::error::{Error, Result};
+use source::Source;
+
+/// Where the engine is when `DOCKER_HOST` is not set.
+pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
+
+/// The width every probe table fits in.
+const TABLE_WIDTH: u16 = 100;
+
+/// Asks the node (live) or a recording (replay) and remembers every answer.
+pub struct Prober {
+    source: Source,
+}
+
+impl Prober {
+    /// Connects to the engine named by `DOCKER_HOST` (else the default
+    /// socket); each call then waits at most `timeout`.
+    pub fn live(timeout: Duration) -> Result<Prober> {
+        let host = std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| DEFAULT_DOCKER_HOST.to_string());
+        Prober::live_at(&host, timeout)
+    }
+
+    /// Connects to the engine at `host` (a `DOCKER_HOST` value:
+    /// `unix:///path`, `tcp://host:port`).
+    pub fn live_at(host: &str, timeout: Duration) -> Result<Prober> {
+        Ok(Prober {
+            source: Source::live(host, timeout)?,
+        })
+    }
+
+    /// Answers from a recording saved by [`Prober::save`]; no engine is used.
+    pub fn replay(path: &Path) -> Result<Prober> {
+        Ok(Prober {
+            source: Source::replay(path)?,
+        })
+    }
+
+    /// Whether answers come from a recording.
+    pub fn is_replay(&self) -> bool {
+        self.source.is_replay()
+    }
+
+    /// Every call asked so far and its answer.
+    pub fn recording(&self) -> &Recording {
+        self.source.recording()
+    }
+
+    /// Writes the recording as JSON to `path` (`--probe-record`).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self.source.recording())
+            .map_err(|e| Error::internal(format!("cannot serialise the probe recording: {e}")))?;
+        std::fs::write(path, json + "\n").map_err(|e| {
+            Error::usage(format!(
+                "{}: cannot write the probe recording: {e}",
+                path.display()
+            ))
+        })
+    }
+}
+
+/// Runs a `probe` subcommand and writes its output (table or JSON).
+pub fn command(cmd: &ProbeCommand, out: &mut dyn std::io::Write) -> Result<()> {
+    let text = match cmd {
+        ProbeCommand::Dns(a) => {
+            let mut p = Prober::live(Duration::from_secs(a.common.timeout))?;
+            let r = p.dns(&a.container, &a.name, a.tries)?;
+            render(&r, a.common.format, DnsReport::render_table)?
+        }
+        ProbeCommand::Aliases(a) => {
+            let mut p = Prober::live(Duration::from_secs(a.common.timeout))?;
+            let r = p.aliases(&a.network)?;
+            render(&r, a.common.format, AliasReport::render_table)?
+        }
+        ProbeCommand::Stack(a) => {
+            let mut p = Prober::live(Duration::from_secs(a.common.timeout))?;
+            let r = p.stack(&a.stack)?;
+            render(&r, a.common.format, StackReport::render_table)?
+        }
+        ProbeCommand::Compose(a) => {
+            let r = compose(&a.recipe_dir, Duration::from_secs(a.common.timeout))?;
+            render(&r, a.common.format, ComposeReport::render_table)?
+        }
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::internal(format!("cannot write the probe output: {e}")))
+}
+
+fn render<R: Serialize>(
+    report: &R,
+    format: PlainFormat,
+    table: fn(&R) -> String,
+) -> Result<String> {
+    Ok(match format {
+        PlainFormat::Table => table(report),
+        PlainFormat::Json => {
+            serde_json::to_string_pretty(report)
+                .map_err(|e| Error::internal(format!("cannot serialise the probe report: {e}")))?
+                + "\n"
+        }
+    })
+}
+
+/// A table in the probes' style, wrapped to 100 columns.
+pub(crate) fn new_table() -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(TABLE_WIDTH);
+    t
+}
+
+/// Word-wraps prose to the table width, so every line of a probe's text
+/// output fits 100 columns (a single word longer than that stays whole).
+pub(crate) fn wrap(text: &str) -> String {
+    let width = usize::from(TABLE_WIDTH);
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.chars().count() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        // Continuation lines are indented by two spaces.
+        let mut current = String::new();
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            let fresh = current.is_empty() || current == "  ";
+            if !fresh && current.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&current);
+                out.push('\n');
+                current = String::from("  ");
+            } else if !fresh {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
+/// Levenshtein distance, for close-name suggestions.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Up to five of `known` that look like `wanted`: those containing it or
+/// contained in it, and those a few edits away, closest first.
+pub fn close_names(wanted: &str, known: &[String]) -> Vec<String> {
+    let limit = (wanted.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &String)> = known
+        .iter()
+        .filter_map(|k| {
+            let d = distance(wanted, k);
+            let related = !wanted.is_empty() && (k.contains(wanted) || wanted.contains(k.as_str()));
+            (d <= limit || related).then_some((d, k))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(5).map(|(_, k)| k.clone()).collect()
+}
+
+/// The Usage error for something that does not exist, with close names.
+pub(crate) fn not_found(what: &str, name: &str, close: &[String]) -> Error {
+    let err = Error::usage(format!("no {what} named `{name}` on this node"));
+    if close.is_empty() {
+        err.with_hint("no close names; list them with `docker ps`, `docker service ls`, `docker stack ls` or `docker network ls`")
+    } else {
+        err.with_hint(format!("close names: {}", close.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_names_prefer_the_nearest_and_drop_the_unrelated() {
+        let known: Vec<String> = ["aa1_web", "aa1_app", "zz1_web", "traefik_app", "drone"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let close = close_names("aa1_wbe", &known);
+        assert_eq!(close.first().map(String::as_str), Some("aa1_web"));
+        assert!(!close.iter().any(|c| c == "drone"));
+        assert_eq!(close_names("aa1", &known), vec!["aa1_app", "aa1_web"]);
+    }
+
+    #[test]
+    fn wrapped_prose_fits_the_width_and_keeps_every_word() {
+        let text = "word ".repeat(60) + "\nshort line";
+        let wrapped = wrap(&text);
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= 100),
+            "{wrapped}"
+        );
+        assert_eq!(wrapped.split_whitespace().count(), 62);
+        assert!(wrapped.ends_with("short line\n"));
+    }
+
+    #[test]
+    fn distance_counts_edits() {
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("", "ab"), 2);
+        assert_eq!(distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn not_found_is_a_usage_error_with_the_close_names() {
+        let e = not_found("stack", "warm-x", &["warm-y".to_string()]);
+        assert_eq!(e.kind, crate::error::Kind::Usage);
+        assert_eq!(e.hint.as_deref(), Some("close names: warm-y"));
+    }
+}
