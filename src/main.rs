@@ -11,7 +11,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use ccci_triage::cli::{CheckArgs, Cli, Command, ExplainArgs, Format, PlainFormat, RulesArgs, TriageArgs};
+use ccci_triage::cli::{
+    CheckArgs, Cli, Command, ExplainArgs, Format, PlainFormat, RulesArgs, TriageArgs,
+};
 use ccci_triage::error::{EXIT_INTERNAL, EXIT_USAGE, Error, Result};
 use ccci_triage::evidence::{git, recipe};
 use ccci_triage::pipeline::{self, Triage};
@@ -24,7 +26,9 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
                 _ => ExitCode::from(EXIT_USAGE),
             };
         }
@@ -89,7 +93,9 @@ fn triage(args: &TriageArgs, out: &mut Vec<u8>) -> Result<()> {
     let t = pipeline::triage(&args.input, &args.filter)?;
     print_warnings(&t);
     let tty = std::io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if tty { Format::Table } else { Format::Json });
+    let format = args
+        .format
+        .unwrap_or(if tty { Format::Table } else { Format::Json });
     let report = report_of(&t);
     let text = match format {
         Format::Table => {
@@ -101,9 +107,8 @@ fn triage(args: &TriageArgs, out: &mut Vec<u8>) -> Result<()> {
         Format::Journal => {
             let entries = report::journal(&report, &args.milestone, jiff::Timestamp::now());
             if let Some(path) = &args.append {
-                report::append_journal(path, &entries).map_err(|e| {
-                    Error::usage(format!("{}: cannot append: {e}", path.display()))
-                })?;
+                report::append_journal(path, &entries)
+                    .map_err(|e| Error::usage(format!("{}: cannot append: {e}", path.display())))?;
                 eprintln!("ccci-triage: appended to {}", path.display());
                 return Ok(());
             }
@@ -120,8 +125,10 @@ fn triage(args: &TriageArgs, out: &mut Vec<u8>) -> Result<()> {
 fn explain(args: &ExplainArgs, out: &mut Vec<u8>) -> Result<()> {
     let t = pipeline::triage(&args.input, &Default::default())?;
     print_warnings(&t);
-    let text = report::explain(&report_of(&t), &args.run_id, args.test.as_deref())
-        .map_err(|e| Error::usage(e).with_hint("list the failures with `ccci-triage <runs root>`"))?;
+    let text =
+        report::explain(&report_of(&t), &args.run_id, args.test.as_deref()).map_err(|e| {
+            Error::usage(e).with_hint("list the failures with `ccci-triage <runs root>`")
+        })?;
     out.extend_from_slice(text.as_bytes());
     Ok(())
 }
@@ -136,7 +143,10 @@ fn check(args: &CheckArgs, out: &mut Vec<u8>) -> Result<()> {
     let files = match &args.tag {
         Some(tag) => {
             let repo = git::Repo::open(dir).ok_or_else(|| {
-                Error::usage(format!("{}: not a git checkout, so --tag cannot be read", dir.display()))
+                Error::usage(format!(
+                    "{}: not a git checkout, so --tag cannot be read",
+                    dir.display()
+                ))
             })?;
             let files = repo
                 .files_at(tag, |p| !p.starts_with(".git"))
@@ -179,12 +189,19 @@ fn rules(args: &RulesArgs, out: &mut Vec<u8>) -> Result<()> {
             out,
             "{} rules, {} examples checked, {} failed",
             rules.rules().len(),
-            rules.rules().iter().map(|r| r.must_match.len() + r.must_not_match.len()).sum::<usize>(),
+            rules
+                .rules()
+                .iter()
+                .map(|r| r.must_match.len() + r.must_not_match.len())
+                .sum::<usize>(),
             failures.len()
         )
         .ok();
         if !failures.is_empty() {
-            return Err(Error::usage(format!("{} rule example(s) failed", failures.len())));
+            return Err(Error::usage(format!(
+                "{} rule example(s) failed",
+                failures.len()
+            )));
         }
         return Ok(());
     }

@@ -72,13 +72,18 @@ pub fn refuse_under_inputs(out: &Path, inputs: &[PathBuf], flag: &str) -> Result
         };
         // The file may not exist yet: canonicalise its directory.
         match (p.parent(), p.file_name()) {
-            (Some(dir), Some(name)) => dir.canonicalize().map(|d| d.join(name)).unwrap_or(p.clone()),
+            (Some(dir), Some(name)) => dir
+                .canonicalize()
+                .map(|d| d.join(name))
+                .unwrap_or(p.clone()),
             _ => p,
         }
     };
     let out = abs(out);
     for input in inputs {
-        let Ok(root) = input.canonicalize() else { continue };
+        let Ok(root) = input.canonicalize() else {
+            continue;
+        };
         let root = if root.is_file() {
             root.parent().map(Path::to_path_buf).unwrap_or(root)
         } else {
@@ -147,7 +152,12 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
         }
     }
     if !filter.class.is_empty() {
-        triaged.retain(|t| filter.class.iter().any(|c| Class::parse(c) == Some(t.verdict.class)));
+        triaged.retain(|t| {
+            filter
+                .class
+                .iter()
+                .any(|c| Class::parse(c) == Some(t.verdict.class))
+        });
     }
     if let (Some(p), Some(path)) = (&prober, &input.probe_record) {
         p.save(path)?;
@@ -162,8 +172,14 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
 
 /// The signals worth showing with a failure: those on its own lines, the
 /// trouble signs of its run, and any cited as evidence.
-fn relevant_signals(f: &Failure, all: &[Signal], evidence: &[crate::model::Evidence], rules: &RuleSet) -> Vec<Signal> {
-    let cited: std::collections::HashSet<&str> = evidence.iter().map(|e| e.source.as_str()).collect();
+fn relevant_signals(
+    f: &Failure,
+    all: &[Signal],
+    evidence: &[crate::model::Evidence],
+    rules: &RuleSet,
+) -> Vec<Signal> {
+    let cited: std::collections::HashSet<&str> =
+        evidence.iter().map(|e| e.source.as_str()).collect();
     all.iter()
         .filter(|s| {
             s.loc == f.loc
@@ -224,8 +240,14 @@ mod tests {
 
     #[test]
     fn since_accepts_times_dates_and_spans() {
-        assert_eq!(parse_since("2026-06-14T03:00:00Z").unwrap().to_string(), "2026-06-14T03:00:00Z");
-        assert_eq!(parse_since("2026-06-14").unwrap().to_string(), "2026-06-14T00:00:00Z");
+        assert_eq!(
+            parse_since("2026-06-14T03:00:00Z").unwrap().to_string(),
+            "2026-06-14T03:00:00Z"
+        );
+        assert_eq!(
+            parse_since("2026-06-14").unwrap().to_string(),
+            "2026-06-14T00:00:00Z"
+        );
         let week = parse_since("7d").unwrap();
         assert!(week < Timestamp::now());
         assert!(parse_since("yesterday").is_err());
@@ -235,8 +257,12 @@ mod tests {
     fn outputs_under_an_input_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let inputs = vec![dir.path().to_path_buf()];
-        let err = refuse_under_inputs(&dir.path().join("probes.json"), &inputs, "--probe-record").unwrap_err();
+        let err = refuse_under_inputs(&dir.path().join("probes.json"), &inputs, "--probe-record")
+            .unwrap_err();
         assert!(err.message.contains("never writes under the runs root"));
-        assert!(refuse_under_inputs(Path::new("/tmp/elsewhere.json"), &inputs, "--probe-record").is_ok());
+        assert!(
+            refuse_under_inputs(Path::new("/tmp/elsewhere.json"), &inputs, "--probe-record")
+                .is_ok()
+        );
     }
 }

@@ -32,7 +32,9 @@ fn host() -> &'static Path {
 
 fn bin() -> Command {
     let mut c = Command::cargo_bin("ccci-triage").unwrap();
-    c.env_remove("CCCI_RUNS_DIR").env("NO_COLOR", "1").env("ABRA_DIR", "/nonexistent-abra");
+    c.env_remove("CCCI_RUNS_DIR")
+        .env("NO_COLOR", "1")
+        .env("ABRA_DIR", "/nonexistent-abra");
     c
 }
 
@@ -51,7 +53,12 @@ fn triage_json(extra: &[&str]) -> Value {
         .args(extra)
         .output()
         .unwrap();
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -61,7 +68,12 @@ fn all() -> &'static Value {
 }
 
 fn failures_of<'a>(v: &'a Value, run: &str) -> Vec<&'a Value> {
-    v["failures"].as_array().unwrap().iter().filter(|f| f["run_id"] == run).collect()
+    v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["run_id"] == run)
+        .collect()
 }
 
 /// The one failure of `run` whose test ends with `test` (or, for `None`,
@@ -75,12 +87,20 @@ fn failure<'a>(v: &'a Value, run: &str, tier: &str, test: Option<&str>) -> &'a V
             None => f["test"].is_null(),
         })
         .collect();
-    assert_eq!(found.len(), 1, "{run} {tier} {test:?}: {:#?}", failures_of(v, run));
+    assert_eq!(
+        found.len(),
+        1,
+        "{run} {tier} {test:?}: {:#?}",
+        failures_of(v, run)
+    );
     found[0]
 }
 
 fn verdict(f: &Value) -> (String, String) {
-    (f["class"].as_str().unwrap().to_string(), f["confidence"].as_str().unwrap().to_string())
+    (
+        f["class"].as_str().unwrap().to_string(),
+        f["confidence"].as_str().unwrap().to_string(),
+    )
 }
 
 fn ruled_out(f: &Value, class: &str) -> String {
@@ -97,27 +117,66 @@ fn ruled_out(f: &Value, class: &str) -> String {
 fn discourse_is_a_stale_overlay_and_the_prepull_error_a_red_herring() {
     let v = all();
     for run in ["manual-4242", "sweep-20260614-discourse"] {
-        let image = failure(v, run, "upgrade", Some("::test_head_runs_official_image_not_bitnamilegacy"));
-        assert_eq!(verdict(image), ("stale-overlay".into(), "confirmed".into()), "{image:#}");
+        let image = failure(
+            v,
+            run,
+            "upgrade",
+            Some("::test_head_runs_official_image_not_bitnamilegacy"),
+        );
+        assert_eq!(
+            verdict(image),
+            ("stale-overlay".into(), "confirmed".into()),
+            "{image:#}"
+        );
         let cause = image["cause"].as_str().unwrap();
         assert!(cause.contains("discourse/discourse:3.5.3"), "{cause}");
         assert!(cause.contains("no release tag"), "{cause}");
         let herring = ruled_out(image, "recipe-defect");
         assert!(herring.contains("red herring"), "{herring}");
         assert!(herring.contains("converged"), "{herring}");
-        let sidekiq = failure(v, run, "upgrade", Some("::test_sidekiq_service_dropped_by_head"));
-        assert_eq!(verdict(sidekiq), ("stale-overlay".into(), "confirmed".into()), "{sidekiq:#}");
+        let sidekiq = failure(
+            v,
+            run,
+            "upgrade",
+            Some("::test_sidekiq_service_dropped_by_head"),
+        );
+        assert_eq!(
+            verdict(sidekiq),
+            ("stale-overlay".into(), "confirmed".into()),
+            "{sidekiq:#}"
+        );
         assert!(sidekiq["cause"].as_str().unwrap().contains("sidekiq"));
-        assert_eq!(failures_of(v, run).len(), 2, "{run}: exactly the two overlay failures");
+        assert_eq!(
+            failures_of(v, run).len(),
+            2,
+            "{run}: exactly the two overlay failures"
+        );
     }
-    let sweep = failure(v, "sweep-20260614-discourse", "upgrade", Some("::test_head_runs_official_image_not_bitnamilegacy"));
-    assert!(ruled_out(sweep, "flake").contains("manual-4242"), "{sweep:#}");
+    let sweep = failure(
+        v,
+        "sweep-20260614-discourse",
+        "upgrade",
+        Some("::test_head_runs_official_image_not_bitnamilegacy"),
+    );
+    assert!(
+        ruled_out(sweep, "flake").contains("manual-4242"),
+        "{sweep:#}"
+    );
 }
 
 #[test]
 fn gitea_overlay_is_ahead_of_a_release() {
-    let f = failure(all(), "sweep-20260614-gitea", "upgrade", Some("::test_head_runs_gitea_1_24"));
-    assert_eq!(verdict(f), ("stale-overlay".into(), "confirmed".into()), "{f:#}");
+    let f = failure(
+        all(),
+        "sweep-20260614-gitea",
+        "upgrade",
+        Some("::test_head_runs_gitea_1_24"),
+    );
+    assert_eq!(
+        verdict(f),
+        ("stale-overlay".into(), "confirmed".into()),
+        "{f:#}"
+    );
     let cause = f["cause"].as_str().unwrap();
     assert!(cause.contains("ahead of a release"), "{cause}");
     assert!(cause.contains("main"), "{cause}");
@@ -127,8 +186,17 @@ fn gitea_overlay_is_ahead_of_a_release() {
 fn mattermost_restore_is_a_recipe_defect_with_immich_as_reference() {
     let v = all();
     for run in ["753", "redfix-mattermost-lts", "740"] {
-        let f = failure(v, run, "restore", Some("tests/_generic/test_restore.py::test_restore_returns_state"));
-        assert_eq!(verdict(f), ("recipe-defect".into(), "confirmed".into()), "{run}: {f:#}");
+        let f = failure(
+            v,
+            run,
+            "restore",
+            Some("tests/_generic/test_restore.py::test_restore_returns_state"),
+        );
+        assert_eq!(
+            verdict(f),
+            ("recipe-defect".into(), "confirmed".into()),
+            "{run}: {f:#}"
+        );
         let cause = f["cause"].as_str().unwrap();
         assert!(cause.contains("backupbot.restore.post-hook"), "{cause}");
         assert!(cause.contains("postgres"), "{cause}");
@@ -136,26 +204,49 @@ fn mattermost_restore_is_a_recipe_defect_with_immich_as_reference() {
         assert_eq!(f["rule"], "backup.restore-replays-no-dump");
     }
     let loaded = failure(v, "753", "restore", Some("::test_restore_returns_state"));
-    assert!(ruled_out(loaded, "flake").contains("redfix-mattermost-lts"), "{loaded:#}");
+    assert!(
+        ruled_out(loaded, "flake").contains("redfix-mattermost-lts"),
+        "{loaded:#}"
+    );
 }
 
 #[test]
 fn bookstack_mariadb_restore_is_a_recipe_defect() {
-    let f = failure(all(), "redfix-bookstack", "restore", Some("::test_restore_returns_state"));
-    assert_eq!(verdict(f), ("recipe-defect".into(), "confirmed".into()), "{f:#}");
+    let f = failure(
+        all(),
+        "redfix-bookstack",
+        "restore",
+        Some("::test_restore_returns_state"),
+    );
+    assert_eq!(
+        verdict(f),
+        ("recipe-defect".into(), "confirmed".into()),
+        "{f:#}"
+    );
     let cause = f["cause"].as_str().unwrap();
     assert!(cause.contains("`db`") || cause.contains("db"), "{cause}");
-    assert!(cause.contains("mysqldump") || cause.contains("restore.post-hook"), "{cause}");
+    assert!(
+        cause.contains("mysqldump") || cause.contains("restore.post-hook"),
+        "{cause}"
+    );
 }
 
 #[test]
 fn mumble_is_a_flake_green_in_two_isolation_runs() {
     let v = all();
-    let f = failure(v, "sweep-20260614-mumble", "custom", Some("::test_handshake_completes_with_channel_presence"));
+    let f = failure(
+        v,
+        "sweep-20260614-mumble",
+        "custom",
+        Some("::test_handshake_completes_with_channel_presence"),
+    );
     assert_eq!(verdict(f), ("flake".into(), "confirmed".into()), "{f:#}");
     let cause = f["cause"].as_str().unwrap();
     assert!(cause.contains("reproducibly green in isolation"), "{cause}");
-    assert!(cause.contains("redfix-mumble") && cause.contains("redfix-mumble-2"), "{cause}");
+    assert!(
+        cause.contains("redfix-mumble") && cause.contains("redfix-mumble-2"),
+        "{cause}"
+    );
     assert!(cause.contains("canonical"), "{cause}");
     assert!(failures_of(v, "redfix-mumble").is_empty());
     assert!(failures_of(v, "redfix-mumble-2").is_empty());
@@ -166,7 +257,11 @@ fn bluesky_promote_is_a_routing_collision_named_by_stack_order() {
     let v = all();
     for run in ["sweep-20260614-bluesky-pds", "redfix-bluesky-pds"] {
         let f = failure(v, run, "promote", None);
-        assert_eq!(verdict(f), ("routing-collision".into(), "likely".into()), "{run}: {f:#}");
+        assert_eq!(
+            verdict(f),
+            ("routing-collision".into(), "likely".into()),
+            "{run}: {f:#}"
+        );
         let cause = f["cause"].as_str().unwrap();
         assert!(cause.contains("app"), "{cause}");
         assert!(cause.contains("warm-bluesky-pds"), "{cause}");
@@ -204,72 +299,159 @@ fn each_harness_signature_is_named() {
         let fs = failures_of(v, run);
         assert!(!fs.is_empty(), "{run} has failures");
         for f in fs {
-            assert_eq!(verdict(f), ("harness".into(), "likely".into()), "{run}: {f:#}");
+            assert_eq!(
+                verdict(f),
+                ("harness".into(), "likely".into()),
+                "{run}: {f:#}"
+            );
             assert_eq!(f["rule"], rule, "{run}: {f:#}");
         }
     }
     let killed = failure(v, "sweep-20260614-peertube", "run", None);
     assert_eq!(killed["class"], "harness", "{killed:#}");
-    assert!(killed["message"].as_str().unwrap().contains("142"), "{killed:#}");
+    assert!(
+        killed["message"].as_str().unwrap().contains("142"),
+        "{killed:#}"
+    );
 }
 
 #[test]
 fn green_runs_have_no_failures_and_no_trouble_rule_fires_on_them() {
     let v = all();
-    for run in ["752", "sweep-20260614-cryptpad", "manual-immich-1", "redfix-mumble", "redfix-mumble-2"] {
-        assert!(failures_of(v, run).is_empty(), "{run}: {:#?}", failures_of(v, run));
+    for run in [
+        "752",
+        "sweep-20260614-cryptpad",
+        "manual-immich-1",
+        "redfix-mumble",
+        "redfix-mumble-2",
+    ] {
+        assert!(
+            failures_of(v, run).is_empty(),
+            "{run}: {:#?}",
+            failures_of(v, run)
+        );
     }
-    // Every trouble rule over every green run's console: nothing fires.
+    // Every trouble rule over every green run's files: nothing fires.
+    // Console rules run over the console, message rules over the JUnit.
+    use ccci_triage::rules::Scope;
     let rules = ccci_triage::rules::RuleSet::builtin();
-    for run in ["752", "sweep-20260614-cryptpad", "manual-immich-1", "redfix-mumble", "redfix-mumble-2"] {
-        let path = testdata().join("runs").join(format!("{run}.console.log"));
-        let bytes = std::fs::read(&path).unwrap();
-        for scope in [ccci_triage::rules::Scope::Console, ccci_triage::rules::Scope::Message] {
+    for run in [
+        "752",
+        "sweep-20260614-cryptpad",
+        "manual-immich-1",
+        "redfix-mumble",
+        "redfix-mumble-2",
+    ] {
+        let console = testdata().join("runs").join(format!("{run}.console.log"));
+        let mut inputs = vec![(console, Scope::Console)];
+        for e in std::fs::read_dir(testdata().join("runs").join(run).join("junit")).unwrap() {
+            inputs.push((e.unwrap().path(), Scope::Message));
+        }
+        for (path, scope) in inputs {
+            let bytes = std::fs::read(&path).unwrap();
             let hits: Vec<_> = rules
                 .scan(scope, &bytes, &path, 1)
                 .into_iter()
                 .filter(|s| rules.get(&s.rule).unwrap().trouble)
                 .collect();
-            assert!(hits.is_empty(), "{run}: trouble rules fired on a green run: {hits:#?}");
+            assert!(
+                hits.is_empty(),
+                "{run}: trouble rules fired on a green run: {hits:#?}"
+            );
         }
     }
 }
 
 #[test]
 fn hedgedoc_without_results_is_a_suspected_flake_at_most() {
-    let f = failure(all(), "754", "backup", Some("::test_backup_creates_snapshot"));
+    let f = failure(
+        all(),
+        "754",
+        "backup",
+        Some("::test_backup_creates_snapshot"),
+    );
     let (class, confidence) = verdict(f);
     assert!(class == "flake" || class == "unknown", "{f:#}");
     assert_ne!(confidence, "confirmed");
-    let run = all()["runs"].as_array().unwrap().iter().find(|r| r["run_id"] == "754").unwrap();
+    let run = all()["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run_id"] == "754")
+        .unwrap();
     assert_eq!(run["recipe"], "hedgedoc");
-    let overlapping: Vec<&str> = run["overlapping"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
-    assert_eq!(overlapping, vec!["753", "sweep-20260614-gitea", "sweep-20260614-mumble"]);
+    let overlapping: Vec<&str> = run["overlapping"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        overlapping,
+        vec!["753", "sweep-20260614-gitea", "sweep-20260614-mumble"]
+    );
 }
 
 #[test]
 fn broken_files_warn_by_name_and_the_run_is_still_triaged() {
     let v = all();
-    let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
-    let has = |file: &str, word: &str| warnings.iter().any(|w| w.contains(file) && w.contains(word));
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    let has = |file: &str, word: &str| {
+        warnings
+            .iter()
+            .any(|w| w.contains(file) && w.contains(word))
+    };
     assert!(has("broken-files/results.json", "JSON"), "{warnings:#?}");
-    assert!(has("upgrade__generic__test_upgrade.xml", "truncated"), "{warnings:#?}");
-    assert!(has("restore__generic__test_restore.xml", "empty"), "{warnings:#?}");
-    assert!(has("custom__recipe__test_workflows.xml", ""), "{warnings:#?}");
+    assert!(
+        has("upgrade__generic__test_upgrade.xml", "truncated"),
+        "{warnings:#?}"
+    );
+    assert!(
+        has("restore__generic__test_restore.xml", "empty"),
+        "{warnings:#?}"
+    );
+    assert!(
+        has("custom__recipe__test_workflows.xml", ""),
+        "{warnings:#?}"
+    );
     let fs = failures_of(v, "broken-files");
     assert!(fs.iter().any(|f| f["tier"] == "backup"), "{fs:#?}");
     assert!(fs.iter().any(|f| f["tier"] == "upgrade"), "{fs:#?}");
-    assert!(fs.iter().all(|f| f["class"] != "flake" || f["confidence"] != "confirmed"));
+    assert!(
+        fs.iter()
+            .all(|f| f["class"] != "flake" || f["confidence"] != "confirmed")
+    );
 }
 
 #[test]
 fn load_is_computed_from_spans() {
     let v = all();
-    let run = |id: &str| v["runs"].as_array().unwrap().iter().find(|r| r["run_id"] == id).unwrap().clone();
-    let ids = |r: &Value| -> Vec<String> {
-        r["overlapping"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect()
+    let run = |id: &str| {
+        v["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["run_id"] == id)
+            .unwrap()
+            .clone()
     };
-    assert_eq!(ids(&run("753")), vec!["754", "sweep-20260614-discourse", "sweep-20260614-gitea"]);
+    let ids = |r: &Value| -> Vec<String> {
+        r["overlapping"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&run("753")),
+        vec!["754", "sweep-20260614-discourse", "sweep-20260614-gitea"]
+    );
     assert!(ids(&run("manual-4242")).is_empty());
     assert_eq!(run("manual-4242")["started"], "2026-06-17T23:20:04Z");
 }
@@ -279,8 +461,17 @@ fn every_failure_follows_the_interface() {
     let v = all();
     assert_eq!(v["schema_version"], 1);
     assert!(v["tool"].as_str().unwrap().starts_with("ccci-triage "));
-    let classes = ["flake", "recipe-defect", "stale-overlay", "routing-collision", "harness", "unknown"];
-    let tiers = ["install", "upgrade", "backup", "restore", "custom", "promote", "lint", "run"];
+    let classes = [
+        "flake",
+        "recipe-defect",
+        "stale-overlay",
+        "routing-collision",
+        "harness",
+        "unknown",
+    ];
+    let tiers = [
+        "install", "upgrade", "backup", "restore", "custom", "promote", "lint", "run",
+    ];
     let mut keys = std::collections::BTreeSet::new();
     for f in v["failures"].as_array().unwrap() {
         assert!(classes.contains(&f["class"].as_str().unwrap()), "{f:#}");
@@ -291,7 +482,12 @@ fn every_failure_follows_the_interface() {
         for e in f["evidence"].as_array().unwrap() {
             assert!(!e["source"].as_str().unwrap().is_empty(), "{f:#}");
         }
-        let key = (f["run_id"].to_string(), f["recipe"].to_string(), f["tier"].to_string(), f["test"].to_string());
+        let key = (
+            f["run_id"].to_string(),
+            f["recipe"].to_string(),
+            f["tier"].to_string(),
+            f["test"].to_string(),
+        );
         assert!(keys.insert(key), "listed twice: {f:#}");
     }
 }
@@ -305,10 +501,19 @@ fn the_plain_testdata_tree_works_without_git_and_says_so() {
         .unwrap();
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let f = failure(&v, "manual-4242", "upgrade", Some("::test_head_runs_official_image_not_bitnamilegacy"));
+    let f = failure(
+        &v,
+        "manual-4242",
+        "upgrade",
+        Some("::test_head_runs_official_image_not_bitnamilegacy"),
+    );
     // Without tags the expectation is only checked in the work tree:
     // never `confirmed`.
-    assert_eq!(verdict(f), ("stale-overlay".into(), "likely".into()), "{f:#}");
+    assert_eq!(
+        verdict(f),
+        ("stale-overlay".into(), "likely".into()),
+        "{f:#}"
+    );
 }
 
 #[test]
@@ -316,7 +521,10 @@ fn a_missing_path_exits_2_and_names_it() {
     let out = bin().arg("/nonexistent/cc-ci-runs").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("/nonexistent/cc-ci-runs: does not exist"), "{err}");
+    assert!(
+        err.contains("/nonexistent/cc-ci-runs: does not exist"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -329,8 +537,17 @@ fn the_runs_root_is_never_written() {
         .arg(h.join("runs").join("journal.md"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "appending under the root is refused");
-    let _ = triage_json(&["--format", "markdown"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "appending under the root is refused"
+    );
+    let md = bin()
+        .arg(h.join("runs"))
+        .args(["--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(md.status.success());
     assert_eq!(before, snapshot(&h.join("runs")));
 }
 
@@ -352,7 +569,10 @@ fn unreadable_and_looping_entries_are_warnings_not_errors() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("runs");
     std::fs::create_dir(&root).unwrap();
-    copy_dir(&testdata().join("runs").join("manual-4242"), &root.join("manual-4242"));
+    copy_dir(
+        &testdata().join("runs").join("manual-4242"),
+        &root.join("manual-4242"),
+    );
     std::os::unix::fs::symlink(&root, root.join("loop")).unwrap();
     let locked = root.join("locked");
     std::fs::create_dir(&locked).unwrap();
@@ -360,11 +580,19 @@ fn unreadable_and_looping_entries_are_warnings_not_errors() {
     let mut perms = std::fs::metadata(&locked).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o000);
     std::fs::set_permissions(&locked, perms).unwrap();
-    let out = bin().arg(&root).args(["--format", "json"]).output().unwrap();
+    let out = bin()
+        .arg(&root)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
     let mut perms = std::fs::metadata(&locked).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&locked, perms).unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let warnings = v["warnings"].to_string();
     assert!(warnings.contains("loop"), "{warnings}");

@@ -372,6 +372,10 @@ impl<'a> Gatherer<'a> {
                 (None, Some(found))
             }
         };
+        let diff = match (&actual, expect_present, failure.tag.as_deref()) {
+            (Some(a), true, Some(tag)) => expectation_diff(checkout, tag, a, &needle),
+            _ => None,
+        };
         Some(StaleFacts {
             needle,
             expect_present,
@@ -379,6 +383,7 @@ impl<'a> Gatherer<'a> {
             search,
             in_worktree,
             checkout: checkout.to_path_buf(),
+            diff,
         })
     }
 
@@ -486,6 +491,32 @@ fn has_backup_finding(f: &StaticFacts) -> bool {
                 | recipe::FindingKind::LiveDataDir { .. }
         )
     })
+}
+
+/// The file at the tested tag (or the work tree) that holds the deploy's
+/// side of an assertion, against the same file with the overlay's
+/// expectation in its place: what the overlay assumes the release to be.
+fn expectation_diff(checkout: &Path, tag: &str, actual: &str, expected: &str) -> Option<String> {
+    let files = match git::Repo::open(checkout) {
+        Some(repo) => {
+            let tags = repo.tags().ok()?;
+            let t = git::find_tag(&tags, tag)?.name.clone();
+            repo.files_at(&t, recipe::is_recipe_file).ok()?
+        }
+        None => recipe::RecipeFiles::from_dir(checkout).ok()?.files,
+    };
+    let (path, old) = files.iter().find(|(_, text)| text.contains(actual))?;
+    let new = old.replace(actual, expected);
+    Some(
+        similar::TextDiff::from_lines(old.as_str(), new.as_str())
+            .unified_diff()
+            .context_radius(2)
+            .header(
+                &format!("{path} ({tag})"),
+                &format!("{path} (what the overlay expects)"),
+            )
+            .to_string(),
+    )
 }
 
 /// `'x'` or `"x"` → `x`.

@@ -152,7 +152,7 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
 
     // 1. Red test cases.
     for t in run.tests().filter(|t| t.outcome.is_red()) {
-        let tier = t.tier.unwrap_or_else(|| match red_tiers.as_slice() {
+        let tier = t.tier.unwrap_or(match red_tiers.as_slice() {
             [(only, _)] => *only,
             _ => Tier::Run,
         });
@@ -207,25 +207,53 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
         out.push(f);
     }
 
-    // 3. Rungs that should have run and did not, and lint.
+    // 2b. A promote the run's own console shows failing (an operator's
+    // cold run followed by a WC5 promote).
+    if let Some(s) = signals.iter().find(|s| s.rule == ids::PROMOTE_FAILED) {
+        let mut f = base(
+            Tier::Promote,
+            s.capture("reason").unwrap_or(&s.text).to_string(),
+            s.loc.clone(),
+        );
+        f.evidence.push(s.evidence());
+        out.push(f);
+    }
+
+    // 3. Rungs that should have run and did not. After another failure
+    // they are its consequence (the run stopped there): cited as evidence
+    // of that failure, not listed again. Alone, each is a failure.
     if let Some(rec) = &run.record {
-        for (rung, status) in &rec.rungs {
-            if *status != TierStatus::Unver {
-                continue;
+        let unver: Vec<&String> = rec
+            .rungs
+            .iter()
+            .filter(|(_, st)| **st == TierStatus::Unver)
+            .map(|(rung, _)| rung)
+            .collect();
+        let loc = Loc::new(&rec.path, None);
+        if let (Some(first), false) = (out.first_mut(), unver.is_empty()) {
+            let names: Vec<&str> = unver.iter().map(|s| s.as_str()).collect();
+            first.evidence.push(Evidence::at(
+                &loc,
+                format!(
+                    "rungs {} = \"unver\": did not run after this failure",
+                    names.join(", ")
+                ),
+            ));
+        } else {
+            for rung in unver {
+                let tier = Tier::parse(rung).unwrap_or(Tier::Run);
+                if out.iter().any(|f| f.tier == tier) {
+                    continue;
+                }
+                let mut f = base(
+                    tier,
+                    format!("rung `{rung}` should have run and did not (unver)"),
+                    loc.clone(),
+                );
+                f.evidence
+                    .push(Evidence::at(&loc, format!("rungs.{rung} = \"unver\"")));
+                out.push(f);
             }
-            let tier = Tier::parse(rung).unwrap_or(Tier::Run);
-            if out.iter().any(|f| f.tier == tier) {
-                continue;
-            }
-            let loc = Loc::new(&rec.path, None);
-            let mut f = base(
-                tier,
-                format!("rung `{rung}` should have run and did not (unver)"),
-                loc.clone(),
-            );
-            f.evidence
-                .push(Evidence::at(&loc, format!("rungs.{rung} = \"unver\"")));
-            out.push(f);
         }
         if !rec.lint_rules_failed.is_empty()
             && rec.results.get("lint").is_some_and(|s| s.is_red())
@@ -277,7 +305,11 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
             }
         }
     }
-    for j in &run.junit {
+    // A damaged JUnit file in a run that ended normally is a warning, not
+    // a cut-off: only without results.json and an `end` line does it mean
+    // the run was killed mid-write.
+    let ended = run.record.is_some() || signals.iter().any(|s| s.rule == ids::RUN_END);
+    for j in run.junit.iter().filter(|_| !ended) {
         if let Some(why) = &j.truncated {
             cut.push((
                 format!(

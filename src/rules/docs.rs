@@ -7,7 +7,8 @@ use serde_json::json;
 use super::RuleSet;
 
 /// Markers around the generated part of `rules/README.md`.
-pub const README_BEGIN: &str = "<!-- BEGIN GENERATED RULES TABLE: do not edit, run `cargo test` with BLESS=1 -->";
+pub const README_BEGIN: &str =
+    "<!-- BEGIN GENERATED RULES TABLE: do not edit, run `cargo test` with BLESS=1 -->";
 pub const README_END: &str = "<!-- END GENERATED RULES TABLE -->";
 
 /// Every rule as JSON (for scripts, and the benchmark's ripgrep patterns).
@@ -36,7 +37,7 @@ pub fn to_json(rules: &RuleSet) -> String {
 /// Every rule as a table that fits 100 columns.
 pub fn to_table(rules: &RuleSet) -> String {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
+    t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(100)
         .set_header(vec!["rule", "scope", "trouble", "what the line says"]);
@@ -44,7 +45,11 @@ pub fn to_table(rules: &RuleSet) -> String {
         t.add_row(vec![
             r.id.clone(),
             r.scope.to_string(),
-            if r.trouble { "yes".into() } else { String::new() },
+            if r.trouble {
+                "yes".into()
+            } else {
+                String::new()
+            },
             r.summary.clone(),
         ]);
     }
@@ -53,7 +58,9 @@ pub fn to_table(rules: &RuleSet) -> String {
 
 /// The Markdown table of `rules/README.md` (between the markers).
 pub fn readme_table(rules: &RuleSet) -> String {
-    let mut s = String::from("| rule | scope | trouble | what the line says | printed by |\n|---|---|---|---|---|\n");
+    let mut s = String::from(
+        "| rule | scope | trouble | what the line says | printed by |\n|---|---|---|---|---|\n",
+    );
     for r in rules.rules() {
         let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
         s.push_str(&format!(
@@ -81,11 +88,17 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("rules/README.md exists");
         let (head, rest) = text.split_once(README_BEGIN).expect("begin marker");
         let (_, tail) = rest.split_once(README_END).expect("end marker");
-        let want = format!("{head}{README_BEGIN}\n{}{README_END}{tail}", readme_table(&RuleSet::builtin()));
+        let want = format!(
+            "{head}{README_BEGIN}\n{}{README_END}{tail}",
+            readme_table(&RuleSet::builtin())
+        );
         if std::env::var_os("BLESS").is_some() {
             std::fs::write(&path, &want).unwrap();
         } else {
-            assert!(text == want, "rules/README.md is out of date: run `BLESS=1 cargo test rules_readme`");
+            assert!(
+                text == want,
+                "rules/README.md is out of date: run `BLESS=1 cargo test rules_readme`"
+            );
         }
     }
 

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::model::{Loc, Signal};
 
 pub use builtin::BUILTIN;
-pub use docs::{readme_table, to_json, to_table};
+pub use docs::{README_BEGIN, README_END, readme_table, to_json, to_table};
 
 /// Which text a rule is run over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -534,6 +534,7 @@ pub mod ids {
     pub const BACKUP_PRE_HOOK: &str = "backupbot.backup-pre-hook";
     pub const UPGRADE_ROLLBACK: &str = "upgrade.rollback";
     pub const TLS_ASK_REFUSED: &str = "proxy.tls-ask-refused";
+    pub const PROMOTE_FAILED: &str = "promote.failed";
 
     // Harness signatures.
     pub const HARNESS_DISK_FULL: &str = "harness.disk-full";
@@ -596,6 +597,7 @@ pub mod ids {
         BACKUP_PRE_HOOK,
         UPGRADE_ROLLBACK,
         TLS_ASK_REFUSED,
+        PROMOTE_FAILED,
         HARNESS_DISK_FULL,
         HARNESS_PULL_RATE_LIMIT,
         HARNESS_ACME_RATE_LIMIT,

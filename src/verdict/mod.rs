@@ -161,18 +161,16 @@ fn failure_line(f: &Failure) -> Evidence {
 
 // ---------------------------------------------------------------- rungs
 
-/// 1. The run was killed or ended without a result.
+/// Rung 1: The run was killed or ended without a result.
 fn cut_off(i: &Input) -> Step {
     let f = i.failure;
     if f.tier != Tier::Run {
         return Step::Passed("not a whole-run failure".into());
     }
     let killed = i.facts.signal(ids::HARNESS_KILLED);
-    let confidence = if killed.is_some() || f.message.contains("killed") {
-        Confidence::Confirmed
-    } else {
-        Confidence::Likely
-    };
+    // That the run was killed is a fact; that the harness (not a hung
+    // recipe) is why, is an inference: likely, never confirmed.
+    let confidence = Confidence::Likely;
     let mut evidence = f.evidence.clone();
     evidence.extend(killed.map(Signal::evidence));
     Step::Decided(Decision {
@@ -194,7 +192,7 @@ fn cut_off(i: &Input) -> Step {
     })
 }
 
-/// 2. A harness signature in the console explains the failure.
+/// Rung 2: A harness signature in the console explains the failure.
 fn harness_signature(i: &Input) -> Step {
     let f = i.failure;
     let Some(sig) = i
@@ -229,11 +227,9 @@ fn harness_signature(i: &Input) -> Step {
         .get(&sig.rule)
         .map(|r| r.summary.clone())
         .unwrap_or_default();
-    let confidence = if f.test.is_none() {
-        Confidence::Likely
-    } else {
-        Confidence::Suspected
-    };
+    // A signature line plus the step failing before any assertion: likely.
+    // That the signature is *why* is inferred, never confirmed.
+    let confidence = Confidence::Likely;
     Step::Decided(Decision {
         class: Class::Harness,
         confidence,
@@ -280,7 +276,7 @@ fn harness_fix(rule: &str) -> &'static str {
     }
 }
 
-/// 3. The overlay expects a state no release has.
+/// Rung 3: The overlay expects a state no release has.
 fn stale_overlay(i: &Input) -> Step {
     let f = i.failure;
     if f.test.is_none() || f.source != TestSource::Overlay {
@@ -427,7 +423,7 @@ fn git_evidence(st: &StaleFacts) -> Vec<Evidence> {
     out
 }
 
-/// 4. A restore failure that the recipe's backup labels explain.
+/// Rung 4: A restore failure that the recipe's backup labels explain.
 fn backup_round_trip(i: &Input) -> Step {
     let f = i.failure;
     let restore_sign = f.tier == Tier::Restore
@@ -537,8 +533,8 @@ fn backup_round_trip(i: &Input) -> Step {
     })
 }
 
-/// 5. No answer through the proxy, and a bare name that resolves across
-/// stacks on `proxy`.
+/// Rung 5: No answer through the proxy, and a bare name that resolves across
+/// the stacks on `proxy`.
 fn routing(i: &Input) -> Step {
     let f = i.failure;
     let no_answer = i.facts.signals.iter().find(|s| {
@@ -598,7 +594,7 @@ fn routing(i: &Input) -> Step {
     }
     // A probe decides either way.
     if let Some(p) = &i.facts.probe {
-        evidence.push(Evidence::new(p.command.clone(), p.summary()));
+        evidence.push(Evidence::new(p.command.clone(), p.summary.clone()));
         if !p.collision {
             return Step::Passed(format!(
                 "probe: `{}` resolves to the stack's own service only ({})",
@@ -639,7 +635,7 @@ fn routing(i: &Input) -> Step {
     })
 }
 
-/// 6. The real deploy failed and the compose file explains it.
+/// Rung 6: The real deploy failed and the compose file explains it.
 fn deploy_failed(i: &Input) -> Step {
     let Some(sig) = i.facts.signal(ids::DEPLOY_FAILED) else {
         return Step::Passed("no failed deploy (a pre-pull error is not one)".into());
@@ -673,7 +669,7 @@ fn deploy_failed(i: &Input) -> Step {
     })
 }
 
-/// 7. Red under load, green alone (or canonical since).
+/// Rung 7: Red under load, green alone (or canonical since).
 fn flake(i: &Input) -> Step {
     let f = i.failure;
     let c = &i.facts.cross;
@@ -781,7 +777,7 @@ fn flake(i: &Input) -> Step {
     })
 }
 
-/// 8. Red alone too, and nothing above explains it.
+/// Rung 8: Red alone too, and nothing above explains it.
 fn reproduces_alone(i: &Input) -> Step {
     let f = i.failure;
     if !i.facts.cross.reproduces_alone() {
@@ -799,9 +795,16 @@ fn reproduces_alone(i: &Input) -> Step {
         }
         _ => "recipe-defect or a wrong test",
     };
+    // Red in two runs, one of them alone, is a pattern; red once alone is
+    // one sign.
+    let confidence = if i.facts.cross.red_alone.len() + i.facts.cross.red_loaded.len() >= 1 {
+        Confidence::Likely
+    } else {
+        Confidence::Suspected
+    };
     Step::Decided(Decision {
         class: Class::Unknown,
-        confidence: Confidence::Likely,
+        confidence,
         cause: format!(
             "deterministic: fails the same way alone ({}); no rule or static check explains it. Candidates: {candidates}",
             ids_alone.join(", ")
@@ -816,7 +819,7 @@ fn reproduces_alone(i: &Input) -> Step {
     })
 }
 
-/// 9. Nothing decided.
+/// Rung 9: Nothing decided.
 fn unknown(i: &Input) -> Decision {
     let f = i.failure;
     let c = &i.facts.cross;
@@ -947,7 +950,7 @@ fn rule_out(i: &Input, chosen: Class) -> Vec<RuledOut> {
         if !p.collision {
             add(
                 Class::RoutingCollision,
-                format!("probe: {} — {}", p.command, p.summary()),
+                format!("probe: {} — {}", p.command, p.summary.clone()),
             );
         }
     }
