@@ -80,7 +80,7 @@ fn print_warnings(t: &Triage) {
 fn report_of(t: &Triage) -> Report<'_> {
     Report {
         inputs: t.inputs.iter().map(|p| p.display().to_string()).collect(),
-        runs: &t.ingested.runs,
+        runs: &t.runs,
         triaged: &t.triaged,
         warnings: t.warnings.as_slice(),
     }

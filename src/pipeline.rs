@@ -25,6 +25,8 @@ pub const DEFAULT_RUNS_ROOT: &str = "/var/lib/cc-ci-runs";
 /// The result of a triage.
 pub struct Triage {
     pub inputs: Vec<PathBuf>,
+    /// The runs asked about (targets), in time order.
+    pub runs: Vec<crate::model::Run>,
     pub ingested: Ingested,
     pub triaged: Vec<Triaged>,
     pub warnings: Warnings,
@@ -162,8 +164,15 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
     if let (Some(p), Some(path)) = (&prober, &input.probe_record) {
         p.save(path)?;
     }
+    let runs = ingested
+        .runs
+        .iter()
+        .filter(|r| ingested.targets.contains(&r.id))
+        .cloned()
+        .collect();
     Ok(Triage {
         inputs: paths,
+        runs,
         ingested,
         triaged,
         warnings,

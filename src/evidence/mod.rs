@@ -293,13 +293,30 @@ impl<'a> Gatherer<'a> {
             ),
             None => (recipe::RecipeFiles::from_dir(checkout).ok()?, None),
         };
-        let report = recipe::check(&files, self.rules);
-        Some(StaticFacts {
+        let mut facts = StaticFacts {
             checkout: checkout.to_path_buf(),
             origin: files.origin.clone(),
             tag,
-            report,
-        })
+            report: recipe::check(&files, self.rules),
+        };
+        // Findings cite `compose.yml:49`; make that something a reader can
+        // run or open: the file at the tag, or in the checkout.
+        let mut findings = std::mem::take(&mut facts.report.findings);
+        for f in &mut findings {
+            for e in &mut f.evidence {
+                let (file, line) = match e.source.rsplit_once(':') {
+                    Some((file, n)) if n.parse::<u32>().is_ok() => {
+                        (file.to_string(), n.parse().ok())
+                    }
+                    _ => (e.source.clone(), None),
+                };
+                if files.files.contains_key(&file) {
+                    e.source = facts.source_of(&file, line);
+                }
+            }
+        }
+        facts.report.findings = findings;
+        Some(facts)
     }
 
     /// The stale-overlay check: take the expected side of the failed
@@ -390,13 +407,31 @@ impl<'a> Gatherer<'a> {
     /// A sibling recipe in the runs whose database service round-trips:
     /// dumps in a pre-hook and replays in a restore post-hook.
     fn reference(&mut self, failure: &Failure) -> Option<Reference> {
-        let candidates: Vec<(String, String, PathBuf, Option<String>)> = self
+        // Rank the runs: a wholly green run first, then one whose restore
+        // passed; within a rank, the newest. "A recipe that passes the same
+        // test" is the reference worth diffing against.
+        let mut candidates: Vec<(u8, String, String, PathBuf, Option<String>)> = self
             .ingested
             .runs
             .iter()
             .filter(|r| r.recipe.is_some() && r.recipe != failure.recipe)
             .filter_map(|r| {
+                let red = r.tests().any(|t| t.outcome.is_red())
+                    || r.record
+                        .as_ref()
+                        .is_some_and(|rec| rec.results.values().any(|s| s.is_red()));
+                let recorded = r.record.is_some() || !r.console_results.is_empty();
+                let restore_green = r.tests().any(|t| {
+                    t.outcome == crate::model::Outcome::Pass
+                        && t.tier == Some(crate::model::Tier::Restore)
+                });
+                let rank = match (recorded && !red, restore_green) {
+                    (true, _) => 0,
+                    (false, true) => 1,
+                    (false, false) => 2,
+                };
                 Some((
+                    rank,
                     r.recipe.clone()?,
                     r.id.clone(),
                     r.checkout.clone()?,
@@ -404,7 +439,36 @@ impl<'a> Gatherer<'a> {
                 ))
             })
             .collect();
-        for (recipe, run_id, checkout, version) in candidates {
+        candidates.sort_by_key(|c| c.0);
+        let engine = |image: Option<&String>| -> &'static str {
+            let i = image.map(String::as_str).unwrap_or("");
+            if i.contains("postgres") || i.contains("pgvecto") {
+                "postgres"
+            } else if i.contains("mariadb") || i.contains("mysql") {
+                "mysql"
+            } else {
+                "other"
+            }
+        };
+        let ours = self
+            .ingested
+            .run(&failure.run_id)
+            .and_then(|r| r.checkout.clone())
+            .and_then(|c| self.static_facts(&c, failure.tag.as_deref()));
+        let our_engine = ours
+            .as_ref()
+            .and_then(|f| {
+                f.report.findings.iter().find_map(|x| {
+                    f.report
+                        .services
+                        .iter()
+                        .find(|s| s.name == x.service)
+                        .map(|s| engine(s.image.as_ref()))
+                })
+            })
+            .unwrap_or("other");
+        let mut fallback = None;
+        for (_, recipe, run_id, checkout, version) in candidates {
             let Some(facts) = self.static_facts(&checkout, version.as_deref()) else {
                 continue;
             };
@@ -415,16 +479,19 @@ impl<'a> Gatherer<'a> {
                     && post.is_some_and(|v| self.rules.is_match(ids::LABEL_DB_RESTORE, v))
             });
             if let Some(s) = good {
-                let service = s.name.clone();
-                return Some(Reference {
+                let found = Reference {
                     recipe,
                     run_id,
                     facts: facts.clone(),
-                    service,
-                });
+                    service: s.name.clone(),
+                };
+                if engine(s.image.as_ref()) == our_engine {
+                    return Some(found);
+                }
+                fallback.get_or_insert(found);
             }
         }
-        None
+        fallback
     }
 
     /// A live (or replayed) DNS probe for a routing suspect whose stack may

@@ -125,7 +125,13 @@ pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Resu
     }
 
     for (id, src) in sources {
-        let (run, signals) = read_run(&id, src, rules, warnings);
+        // A run read only for context (load, cross-run evidence) does not
+        // warn: the user did not ask about it.
+        let mut own = Warnings::new();
+        let (run, signals) = read_run(&id, src, rules, &mut own);
+        if out.targets.contains(&id) {
+            warnings.extend(own);
+        }
         out.console_signals.insert(id, signals);
         out.runs.push(run);
     }

@@ -326,15 +326,19 @@ fn stale_overlay(i: &Input) -> Step {
         .as_ref()
         .and_then(|s| s.default_branch.clone())
         .unwrap_or_else(|| "the default branch".into());
-    let where_ = if st.search.is_none() {
-        format!(
+    let where_ = match (st.search.is_none(), ahead, st.expect_present) {
+        (true, _, _) => format!(
             "(only the checkout at {} was searched: no git history)",
             tag(f)
-        )
-    } else if ahead {
-        format!("but is on `{branch}`: the overlay is ahead of a release, not wrong forever")
-    } else {
-        format!("nor on `{branch}`")
+        ),
+        (false, true, true) => {
+            format!("but is on `{branch}`: the overlay is ahead of a release, not wrong forever")
+        }
+        (false, true, false) => format!(
+            "but it is gone on `{branch}`: the overlay is ahead of a release, not wrong forever"
+        ),
+        (false, false, true) => format!("nor on `{branch}`"),
+        (false, false, false) => format!("and so does `{branch}`"),
     };
     let actual = st
         .actual

@@ -169,7 +169,7 @@ fn restore_replays(
 fn restore_fix(svc: &Svc, db: &str, pre_hook: &str) -> String {
     let replay = match db {
         "postgres" => {
-            "`/pg_backup.sh restore` (a configs-mounted script that runs `psql` on the dump), as immich and bonfire do"
+            "`/pg_backup.sh restore` (a configs-mounted script that runs `psql` on the dump)"
         }
         "mysql" | "mariadb" => {
             "a command that loads the dump (`sh -c 'mysql -u root -p\"$$(cat /run/secrets/db_root_password)\" < /var/lib/mysql/backup.sql'`)"
