@@ -1,16 +1,16 @@
 //! The terminal table: one row per failure, then the counts.
 //!
+//! Each failure takes two lines: what failed (run, recipe, tier, test,
+//! verdict) and, indented below, the cause. A cause is the part an
+//! operator reads; squeezed into a seventh column it would show twenty
+//! characters, so it gets the whole width instead.
+//!
 //! Guarantee: no line is wider than [`TABLE_WIDTH`] display columns,
 //! whatever the run ids, recipe names, test names or causes hold. Every cell
-//! is cut (with `…`) to a width budgeted here before comfy-table sees it,
-//! so the table never wraps a cell onto a second line; comfy-table's own
-//! dynamic arrangement at that width is only a second fence.
+//! is cut (with `…`) to a width budgeted here, never wrapped.
 //!
 //! Colour (class of the verdict) is applied only when asked for; the caller
 //! decides from the terminal, so a pipe gets plain text.
-
-use comfy_table::presets::NOTHING;
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, LineStyle, Table, TableStyle};
 
 use super::text::{ellipsis, one_line, short_test, width};
 use super::{Report, plural};
@@ -19,41 +19,31 @@ use crate::model::Class;
 /// The widest a table line may be.
 pub const TABLE_WIDTH: usize = 100;
 
-/// The column headers.
-const HEADERS: [&str; 7] = [
-    "run",
-    "recipe",
-    "tier",
-    "test",
-    "class",
-    "confidence",
-    "cause",
-];
+/// The column headers of a failure's first line.
+const HEADERS: [&str; 5] = ["run", "recipe", "tier", "test", "verdict"];
 
-/// The columns that share what `tier`, `class` and `confidence` leave:
-/// (column, least width, most width, share of each round of growth). Each
-/// starts at its least (or its content, when narrower) and then they grow
-/// in turns, the cause twice as fast, until each shows all of its content,
-/// reaches its most, or the line is full.
-const FLEXIBLE: [(usize, usize, usize, usize); 4] = [
-    (6, 20, usize::MAX, 2), // cause
-    (3, 10, 28, 1),         // test
-    (1, 8, 18, 1),          // recipe
-    (0, 6, 16, 1),          // run
-];
-
-/// Spaces between columns (right padding of every column but the last).
+/// Spaces between columns.
 const GAP: usize = 2;
 
-/// The terminal colour of a class, and the ANSI SGR code of the same colour
-/// for text outside the table.
-fn class_color(class: Class) -> Option<(Color, &'static str)> {
+/// The columns that share what `tier` and `verdict` leave: (column, least
+/// width, most width). Each starts at its least (or its content, when
+/// narrower), then each in turn grows to its content or its most while
+/// room is left. The test comes last: it is the column an operator can
+/// most afford to see cut.
+const FLEXIBLE: [(usize, usize, usize); 3] = [
+    (0, 10, 28),         // run
+    (1, 8, 18),          // recipe
+    (3, 12, usize::MAX), // test
+];
+
+/// The terminal colour of a class, as an ANSI SGR code.
+fn class_color(class: Class) -> Option<&'static str> {
     match class {
-        Class::Flake => Some((Color::Yellow, "33")),
-        Class::RecipeDefect => Some((Color::Red, "31")),
-        Class::StaleOverlay => Some((Color::Magenta, "35")),
-        Class::RoutingCollision => Some((Color::Cyan, "36")),
-        Class::Harness => Some((Color::Blue, "34")),
+        Class::Flake => Some("33"),
+        Class::RecipeDefect => Some("31"),
+        Class::StaleOverlay => Some("35"),
+        Class::RoutingCollision => Some("36"),
+        Class::Harness => Some("34"),
         Class::Unknown => None,
     }
 }
@@ -71,7 +61,6 @@ pub fn table(report: &Report, color: bool) -> String {
     } else {
         out.push_str(&failure_table(report, color));
         out.push('\n');
-        out.push('\n');
         out.push_str(&counts_lines(report, color));
     }
     if !report.warnings.is_empty() {
@@ -83,8 +72,8 @@ pub fn table(report: &Report, color: bool) -> String {
     out
 }
 
-/// The rows' cells as plain one-line text, before any cutting.
-fn rows(report: &Report) -> Vec<[String; 7]> {
+/// The cells of a failure's first line, as plain one-line text.
+fn rows(report: &Report) -> Vec<[String; 5]> {
     report
         .triaged
         .iter()
@@ -102,18 +91,15 @@ fn rows(report: &Report) -> Vec<[String; 7]> {
                     .as_deref()
                     .map(|id| one_line(short_test(id)))
                     .unwrap_or_else(|| "—".into()),
-                v.class.to_string(),
-                v.confidence.to_string(),
-                one_line(&v.cause),
+                format!("{} {}", v.class, v.confidence),
             ]
         })
         .collect()
 }
 
-/// How wide each of the seven columns may be so that the whole line fits
-/// [`TABLE_WIDTH`].
-fn budget(rows: &[[String; 7]]) -> [usize; 7] {
-    let mut natural = [0; 7];
+/// How wide each column may be so that the line fits [`TABLE_WIDTH`].
+fn budget(rows: &[[String; 5]]) -> [usize; 5] {
+    let mut natural = [0; 5];
     for (i, header) in HEADERS.iter().enumerate() {
         natural[i] = rows
             .iter()
@@ -122,70 +108,71 @@ fn budget(rows: &[[String; 7]]) -> [usize; 7] {
             .max()
             .unwrap_or(0);
     }
-    // tier, class and confidence are short fixed words: always whole.
-    let mut widths = [0; 7];
-    for i in [2, 4, 5] {
+    let mut widths = [0; 5];
+    for i in [2, 4] {
         widths[i] = natural[i];
     }
     let fixed: usize = widths.iter().sum();
     let mut left = (TABLE_WIDTH - GAP * (HEADERS.len() - 1)).saturating_sub(fixed);
-    for &(i, least, _, _) in &FLEXIBLE {
+    for &(i, least, _) in &FLEXIBLE {
         widths[i] = least.min(natural[i]);
         left = left.saturating_sub(widths[i]);
     }
-    let target = |i: usize, most: usize| natural[i].min(most);
-    while left > 0 {
-        let mut grew = false;
-        for &(i, _, most, share) in &FLEXIBLE {
-            let step = share.min(left).min(target(i, most) - widths[i]);
-            widths[i] += step;
-            left -= step;
-            grew |= step > 0;
-        }
-        if !grew {
-            break;
-        }
+    // In order: the run id whole first (the operator types it next), then
+    // the recipe, then the test takes the rest.
+    for &(i, _, most) in &FLEXIBLE {
+        let step = left.min(natural[i].min(most).saturating_sub(widths[i]));
+        widths[i] += step;
+        left -= step;
     }
     widths
 }
 
+/// Pads `text` (already cut to `w`) to `w` display columns.
+fn pad(text: &str, w: usize) -> String {
+    let mut s = text.to_string();
+    s.push_str(&" ".repeat(w.saturating_sub(width(text))));
+    s
+}
+
+/// Each failure on two lines: run, recipe, tier, test and verdict, then
+/// the cause, indented, cut to the table width.
 fn failure_table(report: &Report, color: bool) -> String {
     let rows = rows(report);
     let widths = budget(&rows);
-
-    let mut table = Table::new();
-    // No junction anywhere: a junction, even invisible, makes comfy-table
-    // draw a column of spaces between columns, which the budget does not
-    // count.
-    let style: TableStyle = NOTHING.header_separator(LineStyle::none().fill('─'));
-    table
-        .load_style(style)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(TABLE_WIDTH as u16)
-        .force_no_tty();
-    if color {
-        table.enforce_styling();
-    }
-    table.set_header(
-        HEADERS
-            .iter()
-            .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
-    );
-    for (row, t) in rows.iter().zip(report.triaged) {
-        let cells = row.iter().enumerate().map(|(i, s)| {
-            let cell = Cell::new(ellipsis(s, widths[i]));
-            match (i, class_color(t.verdict.class)) {
-                (4, Some((c, _))) => cell.fg(c),
-                _ => cell,
+    let line = |cells: &[String], class: Option<Class>| -> String {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let cut = ellipsis(cell, widths[i]);
+            let last = i + 1 == cells.len();
+            let shown = if last {
+                cut.clone()
+            } else {
+                pad(&cut, widths[i])
+            };
+            match (i, class.and_then(class_color)) {
+                (4, Some(sgr)) if color => out.push_str(&format!("\u{1b}[{sgr}m{shown}\u{1b}[0m")),
+                _ => out.push_str(&shown),
             }
-        });
-        table.add_row(cells.collect::<Vec<_>>());
+            if !last {
+                out.push_str(&" ".repeat(GAP));
+            }
+        }
+        out.trim_end().to_string()
+    };
+    let header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
+    let mut out = line(&header, None);
+    out.push('\n');
+    out.push_str(&"─".repeat(TABLE_WIDTH));
+    out.push('\n');
+    for (row, t) in rows.iter().zip(report.triaged) {
+        out.push_str(&line(row, Some(t.verdict.class)));
+        out.push('\n');
+        out.push_str("  └ ");
+        out.push_str(&ellipsis(&one_line(&t.verdict.cause), TABLE_WIDTH - 4));
+        out.push('\n');
     }
-    let last = widths.len() - 1;
-    for (i, column) in table.column_iter_mut().enumerate() {
-        column.set_padding((0, if i == last { 0 } else { GAP as u16 }));
-    }
-    table.trim_fmt()
+    out
 }
 
 /// `N failures in M runs: 1 flake, 2 recipe-defect`, wrapped to the table
@@ -206,7 +193,7 @@ fn counts_lines(report: &Report, color: bool) -> String {
         let sep = if i + 1 < counts.len() { "," } else { "" };
         let plain = format!("{n} {class}{sep}");
         let shown = match class_color(*class) {
-            Some((_, sgr)) if color => Some(format!("{n} \u{1b}[{sgr}m{class}\u{1b}[0m{sep}")),
+            Some(sgr) if color => Some(format!("{n} \u{1b}[{sgr}m{class}\u{1b}[0m{sep}")),
             _ => None,
         };
         pieces.push((plain, shown));

@@ -233,7 +233,11 @@ fn harness_signature(i: &Input) -> Step {
     Step::Decided(Decision {
         class: Class::Harness,
         confidence,
-        cause: format!("{summary}: `{}` ({})", short(&sig.text, 140), sig.loc),
+        cause: format!(
+            "{summary}: `{}` ({})",
+            short(&message_of(&sig.text, i.rules), 140),
+            sig.loc
+        ),
         rule: Some(sig.rule.clone()),
         evidence: vec![failure_line(f), sig.evidence()],
         fix: harness_fix(&sig.rule).into(),
@@ -809,10 +813,19 @@ fn reproduces_alone(i: &Input) -> Step {
     Step::Decided(Decision {
         class: Class::Unknown,
         confidence,
-        cause: format!(
-            "deterministic: fails the same way alone ({}); no rule or static check explains it. Candidates: {candidates}",
-            ids_alone.join(", ")
-        ),
+        cause: if confidence == Confidence::Likely {
+            format!(
+                "deterministic: fails the same way alone ({}); no rule or static check explains it. \
+                 Candidates: {candidates}",
+                ids_alone.join(", ")
+            )
+        } else {
+            format!(
+                "red in an isolation run ({}), so not a load flake, but one run does not make it \
+                 deterministic and no rule or static check explains it. Candidates: {candidates}",
+                ids_alone.join(", ")
+            )
+        },
         rule: None,
         evidence,
         fix: "decide between the candidates: read the failure body and the recipe at the tag; a recipe \
@@ -1008,6 +1021,19 @@ fn load_words(i: &Input) -> String {
         "(in the canon sweep)".into()
     } else {
         format!("(overlapping {})", abbreviate_list(&c.overlapping, 4))
+    }
+}
+
+/// A console line's message without its `<time> <LEVEL> component:`
+/// prefix (by the grammar rule), for quoting in a cause.
+fn message_of(line: &str, rules: &RuleSet) -> String {
+    match rules.captures(ids::CONSOLE_EVENT, line) {
+        Some(c) => format!(
+            "{}: {}",
+            c.get("component").map(String::as_str).unwrap_or(""),
+            c.get("message").map(String::as_str).unwrap_or("")
+        ),
+        None => line.trim().to_string(),
     }
 }
 
