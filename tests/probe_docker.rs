@@ -318,6 +318,10 @@ fn probes_on_a_live_swarm() {
     assert_eq!(z.predicted_network.as_deref(), Some(swarm.net.as_str()));
     assert_eq!(z.answered_from, vec![swarm.net.clone()]);
     fits_100_columns(&z.render_table());
+    let ev = z.evidence();
+    assert!(ev[0].source.starts_with("probe: docker exec "), "{ev:?}");
+    assert!(ev[0].text.contains(&format!("{pa}_app")), "{ev:?}");
+    assert!(ev[1].text.contains(&format!("1. {}", swarm.net)), "{ev:?}");
 
     // aa: its own network sorts first; asked by container name this time.
     let aa_web = ok(&[
@@ -367,6 +371,13 @@ fn probes_on_a_live_swarm() {
     assert!(al.collisions.contains(&"web".to_string()));
     assert!(!al.collisions.contains(&format!("{pa}_app")));
     fits_100_columns(&al.render_table());
+    assert!(
+        al.evidence().iter().any(|e| e
+            .text
+            .starts_with(&format!("`app` on {} is held by {pa}, {pb}", swarm.net))),
+        "{:?}",
+        al.evidence()
+    );
 
     // The stack probe: converged, 1/1, never updated.
     let st = p.stack(&aa).unwrap();

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::source::{ContainerFacts, NetworkFacts, ServiceFacts};
 use super::{Prober, close_names, new_table, not_found};
 use crate::error::Result;
+use crate::model::Evidence;
 
 /// How a holder came to answer to a name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -55,14 +56,18 @@ impl HolderKind {
 pub struct Holder {
     /// The name it answers to.
     pub name: String,
+    /// How it answers to the name.
     pub kind: HolderKind,
     /// Its stack (`com.docker.stack.namespace`), if any.
     pub stack: Option<String>,
+    /// The service it belongs to (its own name for a service).
     pub service: Option<String>,
+    /// The container, for a container or task holder.
     pub container: Option<String>,
     /// The address the name gives on this network (a service's VIP, a
     /// container's own address).
     pub address: Option<String>,
+    /// The network this holds on.
     pub network: String,
 }
 
@@ -84,7 +89,9 @@ impl Holder {
 pub struct AliasReport {
     /// How to see the same facts by hand.
     pub command: String,
+    /// The network listed.
     pub network: String,
+    /// Its id.
     pub network_id: String,
     /// Every name, sorted.
     pub names: Vec<AliasName>,
@@ -95,9 +102,11 @@ pub struct AliasReport {
 /// One resolvable name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AliasName {
+    /// The resolvable name.
     pub name: String,
     /// The distinct owners (stacks; or `container X` for one in none).
     pub stacks: Vec<String>,
+    /// Everything that answers to it.
     pub holders: Vec<Holder>,
     /// Two or more owners answer to it.
     pub collision: bool,
@@ -258,6 +267,42 @@ impl Prober {
              '{{{{.Spec.Name}}}} {{{{json .Spec.TaskTemplate.Networks}}}}' $(docker service ls -q)"
         );
         Ok(group(&net, list, command))
+    }
+}
+
+impl AliasReport {
+    /// The facts a verdict cites: one per name two or more stacks hold.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        self.names
+            .iter()
+            .filter(|n| n.collision)
+            .map(|n| {
+                let held: Vec<String> = n
+                    .holders
+                    .iter()
+                    .map(|h| {
+                        format!(
+                            "{}={}",
+                            h.service
+                                .as_deref()
+                                .or(h.container.as_deref())
+                                .unwrap_or("?"),
+                            h.address.as_deref().unwrap_or("-")
+                        )
+                    })
+                    .collect();
+                Evidence::new(
+                    format!("probe: {}", self.command),
+                    format!(
+                        "`{}` on {} is held by {}: {}",
+                        n.name,
+                        self.network,
+                        n.stacks.join(", "),
+                        held.join(", ")
+                    ),
+                )
+            })
+            .collect()
     }
 }
 

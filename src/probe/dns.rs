@@ -32,6 +32,7 @@ use super::aliases::{Holder, HolderKind, holders, short};
 use super::source::{ContainerFacts, ExecFacts, NetworkFacts, ServiceFacts};
 use super::{Prober, close_names, new_table, not_found};
 use crate::error::{Error, Result};
+use crate::model::Evidence;
 
 /// What a resolved address belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,11 +51,15 @@ pub enum OwnerKind {
 /// One address `getent hosts` returned.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DnsAnswer {
+    /// The address (IPv4 or IPv6).
     pub address: String,
     /// In how many tries it came back.
     pub seen: u32,
+    /// What kind of thing owns it.
     pub owner: OwnerKind,
+    /// The owning service, if a service's VIP or task.
     pub service: Option<String>,
+    /// The owning container (or load balancer endpoint).
     pub container: Option<String>,
     /// The owner's stack.
     pub stack: Option<String>,
@@ -67,6 +72,7 @@ pub struct DnsAnswer {
 pub struct WalkStep {
     /// 1 is walked first.
     pub position: usize,
+    /// The network's name.
     pub network: String,
     /// `internal: true` networks are walked after all others.
     pub internal: bool,
@@ -79,8 +85,11 @@ pub struct WalkStep {
 /// One `getent hosts` run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DnsTry {
+    /// `getent`'s exit code: 0 found, 2 no such name.
     pub exit_code: Option<i64>,
+    /// What it printed: `<address> <name>` lines.
     pub stdout: String,
+    /// Its stderr.
     pub stderr: String,
 }
 
@@ -93,6 +102,7 @@ pub struct DnsReport {
     pub target: String,
     /// The container the name was resolved in.
     pub container: String,
+    /// Its full id.
     pub container_id: String,
     /// Its service, when it is a Swarm task.
     pub service: Option<String>,
@@ -536,6 +546,68 @@ impl Prober {
             runs.push(self.source.getent(&container.name, name)?);
         }
         Ok(analyse(target, name, &container, nets, &services, runs))
+    }
+}
+
+impl DnsReport {
+    /// The facts a verdict cites: what the tries returned and who owns it,
+    /// and the walk order that explains it.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        let answers = if self.answers.is_empty() {
+            format!(
+                "no address in {} tries ({})",
+                self.tries.len(),
+                self.summary
+            )
+        } else {
+            self.answers
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} {}/{}: {} (stack {}, network {})",
+                        a.address,
+                        a.seen,
+                        self.tries.len(),
+                        a.service
+                            .as_deref()
+                            .or(a.container.as_deref())
+                            .unwrap_or("unknown owner"),
+                        a.stack.as_deref().unwrap_or("-"),
+                        a.network.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let walk = self
+            .networks
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}. {}{} ({}: {})",
+                    s.position,
+                    s.network,
+                    if s.internal { " [internal]" } else { "" },
+                    self.name,
+                    if s.holders.is_empty() {
+                        "-".to_string()
+                    } else {
+                        s.holders.join(", ")
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        vec![
+            Evidence::new(format!("probe: {}", self.command), answers),
+            Evidence::new(
+                format!(
+                    "probe: docker container inspect {} (networks)",
+                    self.container
+                ),
+                format!("DNS walk order (non-internal first, then by name): {walk}"),
+            ),
+        ]
     }
 }
 
