@@ -319,20 +319,26 @@ pub fn compose(dir: &Path, timeout: Duration) -> Result<ComposeReport> {
 
 impl ComposeReport {
     /// The facts a verdict cites: each installed tool's exit status and
-    /// the first line of its stderr.
+    /// the last line of its stderr.
     pub fn evidence(&self) -> Vec<Evidence> {
         self.tools
             .iter()
             .filter(|t| t.available)
             .map(|t| {
-                let first = t.stderr.lines().next().unwrap_or("");
+                // Warnings come first; the error that decided the exit is last.
+                let last = t
+                    .stderr
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("");
                 Evidence::new(
                     format!("probe: cd {} && {}", self.dir, t.command),
                     match (t.timed_out, t.exit_status) {
                         (true, _) => "timed out".to_string(),
                         (false, Some(0)) => "exit 0: accepted".to_string(),
                         (false, code) => format!(
-                            "exit {}: {first}",
+                            "exit {}: {last}",
                             code.map_or("?".to_string(), |c| c.to_string())
                         ),
                     },

@@ -132,11 +132,13 @@ pub struct DnsReport {
     pub tries: Vec<DnsTry>,
 }
 
-/// The addresses in `getent hosts` output: the first field of each line.
+/// The addresses in `getent hosts` output: the first field of each line,
+/// when it is an IP address (anything else is not getent's answer).
 pub fn parse_getent(stdout: &str) -> Vec<String> {
     stdout
         .lines()
         .filter_map(|l| l.split_whitespace().next())
+        .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
         .map(str::to_string)
         .collect()
 }
@@ -283,7 +285,7 @@ pub fn analyse(
 
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
-    for t in &tries {
+    for t in tries.iter().filter(|t| t.exit_code == Some(0)) {
         let addrs: BTreeSet<String> = parse_getent(&t.stdout).into_iter().collect();
         for a in addrs {
             if !seen.contains_key(&a) {
@@ -326,6 +328,8 @@ pub fn analyse(
         .is_some_and(|o| answers.iter().any(|a| a.stack.as_ref() == Some(o)));
     let other_stacks: Vec<String> = answers
         .iter()
+        // An address nothing owns proves nothing about another stack.
+        .filter(|a| a.owner != OwnerKind::Unknown)
         .filter(|a| own.is_none() || a.stack != own)
         .map(owner_label)
         .collect::<BTreeSet<_>>()
@@ -345,6 +349,7 @@ pub fn analyse(
         own_stack_reached,
         &other_stacks,
         collision,
+        &answers,
         &tries,
     );
     DnsReport {
@@ -396,10 +401,40 @@ fn summarise(
     own_reached: bool,
     others: &[String],
     collision: bool,
+    answers: &[DnsAnswer],
     tries: &[ExecFacts],
 ) -> String {
     let ctr = &container.name;
-    if answered_from.is_empty() && others.is_empty() && !own_reached {
+    let unknown: Vec<&str> = answers
+        .iter()
+        .filter(|a| a.owner == OwnerKind::Unknown)
+        .map(|a| a.address.as_str())
+        .collect();
+    let unknown_note = if unknown.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} owned by nothing inspected: a task on another node, or outside Docker)",
+            unknown.join(", ")
+        )
+    };
+    let ran = |t: &ExecFacts| matches!(t.exit_code, Some(0) | Some(2));
+    if answered_from.is_empty() && others.is_empty() && !own_reached && !tries.iter().any(ran) {
+        // Images without getent (or a shell-less exec failure) give 126/127.
+        let why = tries
+            .iter()
+            .flat_map(|t| t.stderr.lines().chain(t.stdout.lines()))
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no output");
+        return format!(
+            "getent could not run in {ctr} (exit {}): {why}; resolve `{name}` there by other means",
+            tries
+                .first()
+                .and_then(|t| t.exit_code)
+                .map_or("?".to_string(), |c| c.to_string())
+        );
+    }
+    if answers.is_empty() {
         let codes: BTreeSet<String> = tries
             .iter()
             .map(|t| t.exit_code.map_or("?".to_string(), |c| c.to_string()))
@@ -442,27 +477,32 @@ fn summarise(
             };
             format!(
                 "routing collision: `{name}` in {ctr} (stack {own}) reached {} on {nets}, \
-                 {never}{own_net}; Docker's DNS walks {why}",
+                 {never}{own_net}; Docker's DNS walks {why}{unknown_note}",
                 others.join(", ")
             )
         }
+        Some(own) if !own_reached => format!(
+            "`{name}` in {ctr} (stack {own}) reached no owner that could be named{unknown_note}"
+        ),
         Some(own) => format!(
-            "no collision: `{name}` in {ctr} reached only its own stack {own}, on {nets}{}",
+            "no collision: `{name}` in {ctr} reached only its own stack {own}, on {nets}{}{unknown_note}",
             match predicted {
                 Some(p) if answered_from.iter().any(|a| a == p) => String::new(),
                 Some(p) => format!(" (the walk order predicted {p})"),
                 None => String::new(),
             }
         ),
-        None => format!(
-            "`{name}` in {ctr} (in no stack) reached {} on {nets}{}",
-            others.join(", "),
-            if collision {
-                ": more than one stack answers"
-            } else {
-                ""
-            }
-        ),
+        None => {
+            format!(
+                "`{name}` in {ctr} (in no stack) reached {} on {nets}{}",
+                others.join(", "),
+                if collision {
+                    ": more than one stack answers"
+                } else {
+                    ""
+                }
+            ) + &unknown_note
+        }
     }
 }
 
@@ -699,6 +739,8 @@ mod tests {
         let out = "10.0.1.2        app\n10.0.1.4        app\n\n";
         assert_eq!(parse_getent(out), vec!["10.0.1.2", "10.0.1.4"]);
         assert!(parse_getent("").is_empty());
+        assert!(parse_getent("OCI runtime exec failed\n").is_empty());
+        assert_eq!(parse_getent("fe80::1 app\n"), vec!["fe80::1"]);
     }
 
     #[test]
@@ -736,6 +778,73 @@ mod tests {
         assert_eq!(
             names,
             vec!["aa_internal", "proxy", "zz_internal", "bb_internal"]
+        );
+    }
+
+    fn container(stack: &str) -> ContainerFacts {
+        ContainerFacts {
+            id: "c0ffee".into(),
+            name: format!("{stack}_web.1.x"),
+            running: true,
+            state: "running".into(),
+            labels: [(
+                super::super::source::STACK_LABEL.to_string(),
+                stack.to_string(),
+            )]
+            .into_iter()
+            .collect(),
+            networks: vec![],
+        }
+    }
+
+    #[test]
+    fn an_image_without_getent_is_said_so_not_taken_for_an_unknown_name() {
+        let tries = vec![ExecFacts {
+            stdout: "OCI runtime exec failed: exec: \"getent\": executable file not found".into(),
+            stderr: String::new(),
+            exit_code: Some(126),
+        }];
+        let r = analyse("st_web", "app", &container("st"), vec![], &[], tries);
+        assert!(
+            r.summary.starts_with("getent could not run"),
+            "{}",
+            r.summary
+        );
+        assert!(
+            r.summary.contains("executable file not found"),
+            "{}",
+            r.summary
+        );
+        assert!(!r.collision);
+    }
+
+    #[test]
+    fn addresses_outside_every_network_have_an_unknown_owner() {
+        let mut proxy = net("proxy", false);
+        proxy.subnets = vec!["10.0.1.0/24".into()];
+        let tries = vec![ExecFacts {
+            stdout: "10.0.1.77 app\n".into(),
+            stderr: String::new(),
+            exit_code: Some(0),
+        }];
+        let r = analyse(
+            "st_web",
+            "app",
+            &container("st"),
+            vec![(proxy, vec![])],
+            &[],
+            tries,
+        );
+        assert_eq!(r.answers[0].owner, OwnerKind::Unknown);
+        assert_eq!(r.answers[0].network.as_deref(), Some("proxy"));
+        assert!(!r.own_stack_reached);
+        // An owner nobody can name proves no collision.
+        assert!(!r.collision);
+        assert!(r.other_stacks.is_empty());
+        assert!(
+            r.summary.contains("10.0.1.77 owned by nothing"),
+            "{}",
+            r.summary
         );
     }
 

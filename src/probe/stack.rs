@@ -227,17 +227,23 @@ impl StackReport {
             "task errors",
         ]);
         for s in &self.services {
-            let errors: Vec<String> = s
-                .task_errors
-                .iter()
-                .map(|e| {
-                    format!(
-                        "slot {}: {} ({})",
-                        e.slot.map_or("-".to_string(), |n| n.to_string()),
-                        e.error,
-                        e.state
-                    )
-                })
+            // A crash-looping slot repeats one error: show each text once.
+            let mut errors: Vec<(String, usize)> = Vec::new();
+            for e in &s.task_errors {
+                let text = format!(
+                    "slot {}: {} ({})",
+                    e.slot.map_or("-".to_string(), |n| n.to_string()),
+                    e.error,
+                    e.state
+                );
+                match errors.iter_mut().find(|(t, _)| *t == text) {
+                    Some((_, n)) => *n += 1,
+                    None => errors.push((text, 1)),
+                }
+            }
+            let errors: Vec<String> = errors
+                .into_iter()
+                .map(|(t, n)| if n > 1 { format!("{n}x {t}") } else { t })
                 .collect();
             table.add_row(vec![
                 s.name.clone(),
