@@ -453,7 +453,9 @@ impl Source {
             ))
             .with_hint("record again with the same probe (and as many --tries)"));
         };
-        let timeout = live.timeout;
+        // An exec bounds its own run by the timeout (see `getent`); the
+        // outer bound leaves room for creating and inspecting it.
+        let timeout = if exec { live.timeout * 2 } else { live.timeout };
         let docker = live.docker.clone();
         let answer = live
             .rt
@@ -705,9 +707,12 @@ impl Source {
         )
     }
 
-    /// `docker exec <container> getent hosts <name>`, once.
+    /// `docker exec <container> getent hosts <name>`, once. A resolution
+    /// that hangs past the timeout is a try without exit code (the hang is
+    /// itself the finding), not an error.
     pub fn getent(&mut self, container: &str, name: &str) -> Result<ExecFacts> {
         let (ctr, host) = (container.to_string(), name.to_string());
+        let limit = self.live.as_ref().map_or(Duration::ZERO, |l| l.timeout);
         self.ask(
             format!("docker exec {container} getent hosts {name}"),
             true,
@@ -726,34 +731,46 @@ impl Source {
                     output_capacity: None,
                 };
                 let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-                if let StartExecResults::Attached { mut output, .. } =
-                    d.start_exec(&exec.id, Some(start)).await?
-                {
-                    while let Some(chunk) = output.next().await {
-                        match chunk? {
-                            bollard::container::LogOutput::StdOut { message } => {
-                                stdout.extend_from_slice(&message)
+                let finished = tokio::time::timeout(limit, async {
+                    if let StartExecResults::Attached { mut output, .. } =
+                        d.start_exec(&exec.id, Some(start)).await?
+                    {
+                        while let Some(chunk) = output.next().await {
+                            match chunk? {
+                                bollard::container::LogOutput::StdOut { message } => {
+                                    stdout.extend_from_slice(&message)
+                                }
+                                bollard::container::LogOutput::StdErr { message } => {
+                                    stderr.extend_from_slice(&message)
+                                }
+                                _ => {}
                             }
-                            bollard::container::LogOutput::StdErr { message } => {
-                                stderr.extend_from_slice(&message)
-                            }
-                            _ => {}
                         }
                     }
-                }
-                // The stream can end a moment before the engine notes the
-                // exit; the outer timeout bounds this wait.
-                loop {
-                    let info = d.inspect_exec(&exec.id).await?;
-                    if info.running != Some(true) {
-                        return Ok(ExecFacts {
-                            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-                            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-                            exit_code: info.exit_code,
-                        });
+                    // The stream can end a moment before the engine notes
+                    // the exit.
+                    loop {
+                        let info = d.inspect_exec(&exec.id).await?;
+                        if info.running != Some(true) {
+                            return Ok::<_, Failure>(info.exit_code);
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
+                })
+                .await;
+                let mut stderr = String::from_utf8_lossy(&stderr).into_owned();
+                let exit_code = match finished {
+                    Ok(done) => done?,
+                    Err(_) => {
+                        stderr.push_str(&format!("(no answer within {} s)", limit.as_secs_f32()));
+                        None
+                    }
+                };
+                Ok(ExecFacts {
+                    stdout: String::from_utf8_lossy(&stdout).into_owned(),
+                    stderr,
+                    exit_code,
+                })
             },
         )
     }
