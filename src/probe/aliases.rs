@@ -317,33 +317,28 @@ impl AliasReport {
             self.collisions.len()
         );
         let mut table = new_table();
-        table.set_header(vec!["name", "stacks", "held by", "address"]);
+        table.set_header(vec!["name", "stack", "held by", "address"]);
+        // One row per holder so each address stays beside its holder; the
+        // name is written on its first row only.
         for n in &self.names {
-            let holders: Vec<String> = n
-                .holders
-                .iter()
-                .map(|h| {
-                    let who = h
-                        .service
-                        .as_deref()
-                        .or(h.container.as_deref())
-                        .unwrap_or("?");
-                    format!("{} ({})", who, h.kind.label())
-                })
-                .collect();
-            // One line per holder, in the holders' order.
-            let addrs: Vec<&str> = n
-                .holders
-                .iter()
-                .map(|h| h.address.as_deref().unwrap_or("-"))
-                .collect();
-            let mark = if n.collision { "COLLIDES: " } else { "" };
-            table.add_row(vec![
-                n.name.clone(),
-                format!("{mark}{}", n.stacks.join(", ")),
-                holders.join("\n"),
-                addrs.join("\n"),
-            ]);
+            for (i, h) in n.holders.iter().enumerate() {
+                let name = match (i, n.collision) {
+                    (0, true) => format!("{}\nCOLLIDES ({} stacks)", n.name, n.stacks.len()),
+                    (0, false) => n.name.clone(),
+                    _ => String::new(),
+                };
+                let who = h
+                    .service
+                    .as_deref()
+                    .or(h.container.as_deref())
+                    .unwrap_or("?");
+                table.add_row(vec![
+                    name,
+                    h.owner(),
+                    format!("{who} ({})", h.kind.label()),
+                    h.address.clone().unwrap_or_else(|| "-".into()),
+                ]);
+            }
         }
         out.push_str(&table.to_string());
         out.push('\n');
