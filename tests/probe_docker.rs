@@ -371,6 +371,11 @@ fn probes_on_a_live_swarm() {
     assert_eq!(b.networks[0].network, swarm.net);
     assert!(b.networks[1].internal);
     assert_eq!(b.answered_from, vec![swarm.net.clone()]);
+    // The engine answered from the network the documented order predicts.
+    for r in [&z, &a, &b] {
+        assert_eq!(r.answered_from.first(), r.predicted_network.as_ref());
+        assert!(!r.summary.contains("predicted"), "{}", r.summary);
+    }
 
     // A name nothing holds: getent exits 2 and nothing is reached.
     let none = p.dns(&format!("{zz}_web"), "nothing-here", 2).unwrap();

@@ -419,7 +419,7 @@ fn summarise(
         )
     };
     let ran = |t: &ExecFacts| matches!(t.exit_code, Some(0) | Some(2));
-    if answered_from.is_empty() && others.is_empty() && !own_reached && !tries.iter().any(ran) {
+    if answers.is_empty() && !tries.iter().any(ran) {
         // Images without getent (or a shell-less exec failure) give 126/127.
         let why = tries
             .iter()
@@ -457,6 +457,14 @@ fn summarise(
         .collect::<Vec<_>>()
         .join(", ");
     let why = "non-internal networks first, then by name";
+    // Said whenever the answer did not come from where the order predicts:
+    // an engine that walks differently must not pass silently.
+    let mismatch = match predicted {
+        Some(p) if !answered_from.iter().any(|a| a == p) => {
+            format!(" (the walk order predicted {p}: this engine may order differently)")
+        }
+        _ => String::new(),
+    };
     match own {
         Some(own) if collision => {
             let own_net = steps
@@ -477,7 +485,7 @@ fn summarise(
             };
             format!(
                 "routing collision: `{name}` in {ctr} (stack {own}) reached {} on {nets}, \
-                 {never}{own_net}; Docker's DNS walks {why}{unknown_note}",
+                 {never}{own_net}; Docker's DNS walks {why}{mismatch}{unknown_note}",
                 others.join(", ")
             )
         }
@@ -485,12 +493,8 @@ fn summarise(
             "`{name}` in {ctr} (stack {own}) reached no owner that could be named{unknown_note}"
         ),
         Some(own) => format!(
-            "no collision: `{name}` in {ctr} reached only its own stack {own}, on {nets}{}{unknown_note}",
-            match predicted {
-                Some(p) if answered_from.iter().any(|a| a == p) => String::new(),
-                Some(p) => format!(" (the walk order predicted {p})"),
-                None => String::new(),
-            }
+            "no collision: `{name}` in {ctr} reached only its own stack {own}, on \
+             {nets}{mismatch}{unknown_note}"
         ),
         None => {
             format!(
