@@ -175,6 +175,28 @@ impl Swarm {
         swarm
     }
 
+    /// Deploys stack `<prefix><r>` with one service whose task exits 3.
+    fn deploy_failing(&mut self, prefix: &str) -> String {
+        let name = self.stack(prefix);
+        let file = self.dir.path().join(format!("{prefix}.yml"));
+        let yaml = format!(
+            "version: \"3.8\"\nservices:\n  bad:\n    image: {}\n    command: [\"sh\", \"-c\", \"exit 3\"]\n",
+            self.image
+        );
+        std::fs::write(&file, yaml).unwrap();
+        self.stacks.push(name.clone());
+        ok(&[
+            "stack",
+            "deploy",
+            "--resolve-image",
+            "never",
+            "-c",
+            file.to_str().unwrap(),
+            &name,
+        ]);
+        name
+    }
+
     /// A root file system of this machine's `sh`, `sleep`, `getent` and
     /// their libraries, imported as an image.
     fn build_image(&self) {
@@ -256,7 +278,7 @@ impl Drop for Swarm {
         let mut nets: Vec<String> = self
             .stacks
             .iter()
-            .map(|s| format!("{s}_internal"))
+            .flat_map(|s| [format!("{s}_internal"), format!("{s}_default")])
             .collect();
         nets.push(self.net.clone());
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -289,7 +311,7 @@ fn probes_on_a_live_swarm() {
         return;
     }
     let started = Instant::now();
-    let swarm = Swarm::new();
+    let mut swarm = Swarm::new();
     eprintln!("fixture ready in {:?}", started.elapsed());
     let (aa, zz, bb, pa, pb) = (
         swarm.stack("aa"),
@@ -318,6 +340,10 @@ fn probes_on_a_live_swarm() {
     assert_eq!(z.predicted_network.as_deref(), Some(swarm.net.as_str()));
     assert_eq!(z.answered_from, vec![swarm.net.clone()]);
     fits_100_columns(&z.render_table());
+    let ev = z.evidence();
+    assert!(ev[0].source.starts_with("probe: docker exec "), "{ev:?}");
+    assert!(ev[0].text.contains(&format!("{pa}_app")), "{ev:?}");
+    assert!(ev[1].text.contains(&format!("1. {}", swarm.net)), "{ev:?}");
 
     // aa: its own network sorts first; asked by container name this time.
     let aa_web = ok(&[
@@ -345,6 +371,11 @@ fn probes_on_a_live_swarm() {
     assert_eq!(b.networks[0].network, swarm.net);
     assert!(b.networks[1].internal);
     assert_eq!(b.answered_from, vec![swarm.net.clone()]);
+    // The engine answered from the network the documented order predicts.
+    for r in [&z, &a, &b] {
+        assert_eq!(r.answered_from.first(), r.predicted_network.as_ref());
+        assert!(!r.summary.contains("predicted"), "{}", r.summary);
+    }
 
     // A name nothing holds: getent exits 2 and nothing is reached.
     let none = p.dns(&format!("{zz}_web"), "nothing-here", 2).unwrap();
@@ -367,6 +398,13 @@ fn probes_on_a_live_swarm() {
     assert!(al.collisions.contains(&"web".to_string()));
     assert!(!al.collisions.contains(&format!("{pa}_app")));
     fits_100_columns(&al.render_table());
+    assert!(
+        al.evidence().iter().any(|e| e
+            .text
+            .starts_with(&format!("`app` on {} is held by {pa}, {pb}", swarm.net))),
+        "{:?}",
+        al.evidence()
+    );
 
     // The stack probe: converged, 1/1, never updated.
     let st = p.stack(&aa).unwrap();
@@ -414,6 +452,52 @@ fn probes_on_a_live_swarm() {
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(json["stack"], zz.as_str());
     assert_eq!(json["converged"], true);
+
+    // An update that completes shows as `completed` to a new prober (a
+    // prober keeps its first answers, so one report shows one state).
+    ok(&[
+        "service",
+        "update",
+        "--force",
+        "--detach=false",
+        "--quiet",
+        "--update-monitor",
+        "1s",
+        &format!("{aa}_app"),
+    ]);
+    let mut fresh = Prober::live(TIMEOUT).unwrap();
+    let st = fresh.stack(&aa).unwrap();
+    let app = st
+        .services
+        .iter()
+        .find(|s| s.name == format!("{aa}_app"))
+        .unwrap();
+    assert_eq!(app.update_status.as_deref(), Some("completed"));
+    assert!(st.converged, "{}", st.render_table());
+    // The cached prober still tells the state it first saw.
+    assert_eq!(p.stack(&aa).unwrap().services[0].update_status, None);
+
+    // A service whose task exits 3: not converged, with the task's error.
+    let ff = swarm.deploy_failing("ff");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let failing = loop {
+        let report = Prober::live(TIMEOUT).unwrap().stack(&ff).unwrap();
+        if !report.services[0].task_errors.is_empty() {
+            break report;
+        }
+        assert!(Instant::now() < deadline, "no task error in 60 s");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(!failing.converged);
+    let bad = &failing.services[0];
+    assert!(!bad.converged && bad.reason.is_some());
+    assert!(
+        bad.task_errors[0].error.contains("non-zero exit (3)"),
+        "{}",
+        failing.render_table()
+    );
+    assert!(failing.evidence().len() >= 2);
+    fits_100_columns(&failing.render_table());
     eprintln!("probes done in {:?}", started.elapsed());
 }
 
@@ -429,6 +513,32 @@ fn an_unreachable_engine_is_a_usage_error_saying_what_to_check() {
         e.hint.as_deref().unwrap_or("").contains("DOCKER_HOST"),
         "{e}"
     );
+}
+
+/// Run by [`docker_host_from_the_environment_is_honoured`] in a child
+/// process whose DOCKER_HOST points nowhere (setting the variable here
+/// would race with the other tests).
+#[test]
+#[ignore = "run as a child of docker_host_from_the_environment_is_honoured"]
+fn live_from_environment_child() {
+    let e = match Prober::live(Duration::from_secs(2)) {
+        Ok(_) => panic!("a missing socket connected"),
+        Err(e) => e,
+    };
+    assert_eq!(e.kind, Kind::Usage);
+    assert!(e.message.contains("unix:///nonexistent.sock"), "{e}");
+}
+
+#[test]
+fn docker_host_from_the_environment_is_honoured() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "live_from_environment_child", "--ignored"])
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
 }
 
 #[test]
@@ -466,6 +576,13 @@ fn compose_rejects_an_undefined_dependency_that_stack_deploy_accepts() {
     if compose.available {
         assert!(!compose.accepted, "{}", r.render_table());
         assert!(compose.stderr.contains("discourse"), "{}", compose.stderr);
+    }
+    if compose.available {
+        assert!(
+            r.evidence()[0].text.contains("discourse"),
+            "{:?}",
+            r.evidence()
+        );
     }
     assert_eq!(
         r.compose_rejects_stack_accepts,

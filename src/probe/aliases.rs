@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::source::{ContainerFacts, NetworkFacts, ServiceFacts};
 use super::{Prober, close_names, new_table, not_found};
 use crate::error::Result;
+use crate::model::Evidence;
 
 /// How a holder came to answer to a name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -55,14 +56,18 @@ impl HolderKind {
 pub struct Holder {
     /// The name it answers to.
     pub name: String,
+    /// How it answers to the name.
     pub kind: HolderKind,
     /// Its stack (`com.docker.stack.namespace`), if any.
     pub stack: Option<String>,
+    /// The service it belongs to (its own name for a service).
     pub service: Option<String>,
+    /// The container, for a container or task holder.
     pub container: Option<String>,
     /// The address the name gives on this network (a service's VIP, a
     /// container's own address).
     pub address: Option<String>,
+    /// The network this holds on.
     pub network: String,
 }
 
@@ -84,7 +89,9 @@ impl Holder {
 pub struct AliasReport {
     /// How to see the same facts by hand.
     pub command: String,
+    /// The network listed.
     pub network: String,
+    /// Its id.
     pub network_id: String,
     /// Every name, sorted.
     pub names: Vec<AliasName>,
@@ -95,9 +102,11 @@ pub struct AliasReport {
 /// One resolvable name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AliasName {
+    /// The resolvable name.
     pub name: String,
     /// The distinct owners (stacks; or `container X` for one in none).
     pub stacks: Vec<String>,
+    /// Everything that answers to it.
     pub holders: Vec<Holder>,
     /// Two or more owners answer to it.
     pub collision: bool,
@@ -262,6 +271,42 @@ impl Prober {
 }
 
 impl AliasReport {
+    /// The facts a verdict cites: one per name two or more stacks hold.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        self.names
+            .iter()
+            .filter(|n| n.collision)
+            .map(|n| {
+                let held: Vec<String> = n
+                    .holders
+                    .iter()
+                    .map(|h| {
+                        format!(
+                            "{}={}",
+                            h.service
+                                .as_deref()
+                                .or(h.container.as_deref())
+                                .unwrap_or("?"),
+                            h.address.as_deref().unwrap_or("-")
+                        )
+                    })
+                    .collect();
+                Evidence::new(
+                    format!("probe: {}", self.command),
+                    format!(
+                        "`{}` on {} is held by {}: {}",
+                        n.name,
+                        self.network,
+                        n.stacks.join(", "),
+                        held.join(", ")
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
+impl AliasReport {
     /// The report as a table that fits 100 columns.
     pub fn render_table(&self) -> String {
         let mut out = format!(
@@ -272,33 +317,28 @@ impl AliasReport {
             self.collisions.len()
         );
         let mut table = new_table();
-        table.set_header(vec!["name", "stacks", "held by", "address"]);
+        table.set_header(vec!["name", "stack", "held by", "address"]);
+        // One row per holder so each address stays beside its holder; the
+        // name is written on its first row only.
         for n in &self.names {
-            let holders: Vec<String> = n
-                .holders
-                .iter()
-                .map(|h| {
-                    let who = h
-                        .service
-                        .as_deref()
-                        .or(h.container.as_deref())
-                        .unwrap_or("?");
-                    format!("{} ({})", who, h.kind.label())
-                })
-                .collect();
-            // One line per holder, in the holders' order.
-            let addrs: Vec<&str> = n
-                .holders
-                .iter()
-                .map(|h| h.address.as_deref().unwrap_or("-"))
-                .collect();
-            let mark = if n.collision { "COLLIDES: " } else { "" };
-            table.add_row(vec![
-                n.name.clone(),
-                format!("{mark}{}", n.stacks.join(", ")),
-                holders.join("\n"),
-                addrs.join("\n"),
-            ]);
+            for (i, h) in n.holders.iter().enumerate() {
+                let name = match (i, n.collision) {
+                    (0, true) => format!("{}\nCOLLIDES ({} stacks)", n.name, n.stacks.len()),
+                    (0, false) => n.name.clone(),
+                    _ => String::new(),
+                };
+                let who = h
+                    .service
+                    .as_deref()
+                    .or(h.container.as_deref())
+                    .unwrap_or("?");
+                table.add_row(vec![
+                    name,
+                    h.owner(),
+                    format!("{who} ({})", h.kind.label()),
+                    h.address.clone().unwrap_or_else(|| "-".into()),
+                ]);
+            }
         }
         out.push_str(&table.to_string());
         out.push('\n');

@@ -26,12 +26,14 @@ use serde::{Deserialize, Serialize};
 
 use super::new_table;
 use crate::error::{Error, Result};
+use crate::model::Evidence;
 
 /// What the two loaders said about a recipe's compose files.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComposeReport {
     /// How to run the same checks by hand.
     pub command: String,
+    /// The recipe directory.
     pub dir: String,
     /// The compose files, in chain order.
     pub files: Vec<String>,
@@ -42,6 +44,7 @@ pub struct ComposeReport {
     /// The Compose tool failed and the stack loader succeeded: a Compose
     /// error here does not stop a deploy.
     pub compose_rejects_stack_accepts: bool,
+    /// One sentence: what each tool said and what it means for a deploy.
     pub summary: String,
 }
 
@@ -54,8 +57,11 @@ pub struct ToolRun {
     pub command: String,
     /// Whether the tool exists here; when not, nothing else is set.
     pub available: bool,
+    /// The exit status; none when killed or timed out.
     pub exit_status: Option<i32>,
+    /// Killed after the timeout.
     pub timed_out: bool,
+    /// Its stderr, trailing whitespace trimmed.
     pub stderr: String,
     /// Exited 0.
     pub accepted: bool,
@@ -309,6 +315,37 @@ pub fn compose(dir: &Path, timeout: Duration) -> Result<ComposeReport> {
         compose_rejects_stack_accepts: red_herring,
         summary,
     })
+}
+
+impl ComposeReport {
+    /// The facts a verdict cites: each installed tool's exit status and
+    /// the last line of its stderr.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        self.tools
+            .iter()
+            .filter(|t| t.available)
+            .map(|t| {
+                // Warnings come first; the error that decided the exit is last.
+                let last = t
+                    .stderr
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("");
+                Evidence::new(
+                    format!("probe: cd {} && {}", self.dir, t.command),
+                    match (t.timed_out, t.exit_status) {
+                        (true, _) => "timed out".to_string(),
+                        (false, Some(0)) => "exit 0: accepted".to_string(),
+                        (false, code) => format!(
+                            "exit {}: {last}",
+                            code.map_or("?".to_string(), |c| c.to_string())
+                        ),
+                    },
+                )
+            })
+            .collect()
+    }
 }
 
 impl ComposeReport {

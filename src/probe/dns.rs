@@ -32,6 +32,7 @@ use super::aliases::{Holder, HolderKind, holders, short};
 use super::source::{ContainerFacts, ExecFacts, NetworkFacts, ServiceFacts};
 use super::{Prober, close_names, new_table, not_found};
 use crate::error::{Error, Result};
+use crate::model::Evidence;
 
 /// What a resolved address belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,11 +51,15 @@ pub enum OwnerKind {
 /// One address `getent hosts` returned.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DnsAnswer {
+    /// The address (IPv4 or IPv6).
     pub address: String,
     /// In how many tries it came back.
     pub seen: u32,
+    /// What kind of thing owns it.
     pub owner: OwnerKind,
+    /// The owning service, if a service's VIP or task.
     pub service: Option<String>,
+    /// The owning container (or load balancer endpoint).
     pub container: Option<String>,
     /// The owner's stack.
     pub stack: Option<String>,
@@ -67,6 +72,7 @@ pub struct DnsAnswer {
 pub struct WalkStep {
     /// 1 is walked first.
     pub position: usize,
+    /// The network's name.
     pub network: String,
     /// `internal: true` networks are walked after all others.
     pub internal: bool,
@@ -79,8 +85,11 @@ pub struct WalkStep {
 /// One `getent hosts` run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DnsTry {
+    /// `getent`'s exit code: 0 found, 2 no such name.
     pub exit_code: Option<i64>,
+    /// What it printed: `<address> <name>` lines.
     pub stdout: String,
+    /// Its stderr.
     pub stderr: String,
 }
 
@@ -93,6 +102,7 @@ pub struct DnsReport {
     pub target: String,
     /// The container the name was resolved in.
     pub container: String,
+    /// Its full id.
     pub container_id: String,
     /// Its service, when it is a Swarm task.
     pub service: Option<String>,
@@ -122,11 +132,13 @@ pub struct DnsReport {
     pub tries: Vec<DnsTry>,
 }
 
-/// The addresses in `getent hosts` output: the first field of each line.
+/// The addresses in `getent hosts` output: the first field of each line,
+/// when it is an IP address (anything else is not getent's answer).
 pub fn parse_getent(stdout: &str) -> Vec<String> {
     stdout
         .lines()
         .filter_map(|l| l.split_whitespace().next())
+        .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
         .map(str::to_string)
         .collect()
 }
@@ -273,7 +285,7 @@ pub fn analyse(
 
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
-    for t in &tries {
+    for t in tries.iter().filter(|t| t.exit_code == Some(0)) {
         let addrs: BTreeSet<String> = parse_getent(&t.stdout).into_iter().collect();
         for a in addrs {
             if !seen.contains_key(&a) {
@@ -316,6 +328,8 @@ pub fn analyse(
         .is_some_and(|o| answers.iter().any(|a| a.stack.as_ref() == Some(o)));
     let other_stacks: Vec<String> = answers
         .iter()
+        // An address nothing owns proves nothing about another stack.
+        .filter(|a| a.owner != OwnerKind::Unknown)
         .filter(|a| own.is_none() || a.stack != own)
         .map(owner_label)
         .collect::<BTreeSet<_>>()
@@ -335,6 +349,7 @@ pub fn analyse(
         own_stack_reached,
         &other_stacks,
         collision,
+        &answers,
         &tries,
     );
     DnsReport {
@@ -386,10 +401,40 @@ fn summarise(
     own_reached: bool,
     others: &[String],
     collision: bool,
+    answers: &[DnsAnswer],
     tries: &[ExecFacts],
 ) -> String {
     let ctr = &container.name;
-    if answered_from.is_empty() && others.is_empty() && !own_reached {
+    let unknown: Vec<&str> = answers
+        .iter()
+        .filter(|a| a.owner == OwnerKind::Unknown)
+        .map(|a| a.address.as_str())
+        .collect();
+    let unknown_note = if unknown.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} owned by nothing inspected: a task on another node, or outside Docker)",
+            unknown.join(", ")
+        )
+    };
+    let ran = |t: &ExecFacts| matches!(t.exit_code, Some(0) | Some(2));
+    if answers.is_empty() && !tries.iter().any(ran) {
+        // Images without getent (or a shell-less exec failure) give 126/127.
+        let why = tries
+            .iter()
+            .flat_map(|t| t.stderr.lines().chain(t.stdout.lines()))
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no output");
+        return format!(
+            "getent could not run in {ctr} (exit {}): {why}; resolve `{name}` there by other means",
+            tries
+                .first()
+                .and_then(|t| t.exit_code)
+                .map_or("?".to_string(), |c| c.to_string())
+        );
+    }
+    if answers.is_empty() {
         let codes: BTreeSet<String> = tries
             .iter()
             .map(|t| t.exit_code.map_or("?".to_string(), |c| c.to_string()))
@@ -412,6 +457,14 @@ fn summarise(
         .collect::<Vec<_>>()
         .join(", ");
     let why = "non-internal networks first, then by name";
+    // Said whenever the answer did not come from where the order predicts:
+    // an engine that walks differently must not pass silently.
+    let mismatch = match predicted {
+        Some(p) if !answered_from.iter().any(|a| a == p) => {
+            format!(" (the walk order predicted {p}: this engine may order differently)")
+        }
+        _ => String::new(),
+    };
     match own {
         Some(own) if collision => {
             let own_net = steps
@@ -432,27 +485,28 @@ fn summarise(
             };
             format!(
                 "routing collision: `{name}` in {ctr} (stack {own}) reached {} on {nets}, \
-                 {never}{own_net}; Docker's DNS walks {why}",
+                 {never}{own_net}; Docker's DNS walks {why}{mismatch}{unknown_note}",
                 others.join(", ")
             )
         }
+        Some(own) if !own_reached => format!(
+            "`{name}` in {ctr} (stack {own}) reached no owner that could be named{unknown_note}"
+        ),
         Some(own) => format!(
-            "no collision: `{name}` in {ctr} reached only its own stack {own}, on {nets}{}",
-            match predicted {
-                Some(p) if answered_from.iter().any(|a| a == p) => String::new(),
-                Some(p) => format!(" (the walk order predicted {p})"),
-                None => String::new(),
-            }
+            "no collision: `{name}` in {ctr} reached only its own stack {own}, on \
+             {nets}{mismatch}{unknown_note}"
         ),
-        None => format!(
-            "`{name}` in {ctr} (in no stack) reached {} on {nets}{}",
-            others.join(", "),
-            if collision {
-                ": more than one stack answers"
-            } else {
-                ""
-            }
-        ),
+        None => {
+            format!(
+                "`{name}` in {ctr} (in no stack) reached {} on {nets}{}",
+                others.join(", "),
+                if collision {
+                    ": more than one stack answers"
+                } else {
+                    ""
+                }
+            ) + &unknown_note
+        }
     }
 }
 
@@ -536,6 +590,68 @@ impl Prober {
             runs.push(self.source.getent(&container.name, name)?);
         }
         Ok(analyse(target, name, &container, nets, &services, runs))
+    }
+}
+
+impl DnsReport {
+    /// The facts a verdict cites: what the tries returned and who owns it,
+    /// and the walk order that explains it.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        let answers = if self.answers.is_empty() {
+            format!(
+                "no address in {} tries ({})",
+                self.tries.len(),
+                self.summary
+            )
+        } else {
+            self.answers
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} {}/{}: {} (stack {}, network {})",
+                        a.address,
+                        a.seen,
+                        self.tries.len(),
+                        a.service
+                            .as_deref()
+                            .or(a.container.as_deref())
+                            .unwrap_or("unknown owner"),
+                        a.stack.as_deref().unwrap_or("-"),
+                        a.network.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let walk = self
+            .networks
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}. {}{} ({}: {})",
+                    s.position,
+                    s.network,
+                    if s.internal { " [internal]" } else { "" },
+                    self.name,
+                    if s.holders.is_empty() {
+                        "-".to_string()
+                    } else {
+                        s.holders.join(", ")
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        vec![
+            Evidence::new(format!("probe: {}", self.command), answers),
+            Evidence::new(
+                format!(
+                    "probe: docker container inspect {} (networks)",
+                    self.container
+                ),
+                format!("DNS walk order (non-internal first, then by name): {walk}"),
+            ),
+        ]
     }
 }
 
@@ -627,6 +743,8 @@ mod tests {
         let out = "10.0.1.2        app\n10.0.1.4        app\n\n";
         assert_eq!(parse_getent(out), vec!["10.0.1.2", "10.0.1.4"]);
         assert!(parse_getent("").is_empty());
+        assert!(parse_getent("OCI runtime exec failed\n").is_empty());
+        assert_eq!(parse_getent("fe80::1 app\n"), vec!["fe80::1"]);
     }
 
     #[test]
@@ -664,6 +782,73 @@ mod tests {
         assert_eq!(
             names,
             vec!["aa_internal", "proxy", "zz_internal", "bb_internal"]
+        );
+    }
+
+    fn container(stack: &str) -> ContainerFacts {
+        ContainerFacts {
+            id: "c0ffee".into(),
+            name: format!("{stack}_web.1.x"),
+            running: true,
+            state: "running".into(),
+            labels: [(
+                super::super::source::STACK_LABEL.to_string(),
+                stack.to_string(),
+            )]
+            .into_iter()
+            .collect(),
+            networks: vec![],
+        }
+    }
+
+    #[test]
+    fn an_image_without_getent_is_said_so_not_taken_for_an_unknown_name() {
+        let tries = vec![ExecFacts {
+            stdout: "OCI runtime exec failed: exec: \"getent\": executable file not found".into(),
+            stderr: String::new(),
+            exit_code: Some(126),
+        }];
+        let r = analyse("st_web", "app", &container("st"), vec![], &[], tries);
+        assert!(
+            r.summary.starts_with("getent could not run"),
+            "{}",
+            r.summary
+        );
+        assert!(
+            r.summary.contains("executable file not found"),
+            "{}",
+            r.summary
+        );
+        assert!(!r.collision);
+    }
+
+    #[test]
+    fn addresses_outside_every_network_have_an_unknown_owner() {
+        let mut proxy = net("proxy", false);
+        proxy.subnets = vec!["10.0.1.0/24".into()];
+        let tries = vec![ExecFacts {
+            stdout: "10.0.1.77 app\n".into(),
+            stderr: String::new(),
+            exit_code: Some(0),
+        }];
+        let r = analyse(
+            "st_web",
+            "app",
+            &container("st"),
+            vec![(proxy, vec![])],
+            &[],
+            tries,
+        );
+        assert_eq!(r.answers[0].owner, OwnerKind::Unknown);
+        assert_eq!(r.answers[0].network.as_deref(), Some("proxy"));
+        assert!(!r.own_stack_reached);
+        // An owner nobody can name proves no collision.
+        assert!(!r.collision);
+        assert!(r.other_stacks.is_empty());
+        assert!(
+            r.summary.contains("10.0.1.77 owned by nothing"),
+            "{}",
+            r.summary
         );
     }
 

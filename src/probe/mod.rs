@@ -239,6 +239,74 @@ pub(crate) fn not_found(what: &str, name: &str, close: &[String]) -> Error {
 mod tests {
     use super::*;
 
+    /// A recording of the journal's bluesky case rebuilt on a real swarm
+    /// (Docker 20.10): `traefik_…` and `drone_…` have `app` on `proxy`; the
+    /// cold `bluesky-pds_…` and the promoted `warm-bluesky-pds_…` stacks
+    /// have `app` on their own `_internal` network and `caddy` on both.
+    const BLUESKY: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/probe/testdata/bluesky-collision.json"
+    );
+    const WARM: &str = "warm-bluesky-pds_ci_commoninternet_net";
+    const COLD: &str = "bluesky-pds_ci_commoninternet_net";
+
+    #[test]
+    fn replayed_warm_stack_shows_the_collision_and_why() {
+        let mut p = Prober::replay(Path::new(BLUESKY)).unwrap();
+        let r = p.dns(&format!("{WARM}_caddy"), "app", 8).unwrap();
+        assert!(r.collision && !r.own_stack_reached, "{}", r.summary);
+        assert_eq!(
+            r.other_stacks,
+            vec![
+                "drone_ci_commoninternet_net",
+                "traefik_ci_commoninternet_net"
+            ]
+        );
+        assert_eq!(r.networks[0].network, "proxy");
+        assert_eq!(r.networks[1].network, format!("{WARM}_internal"));
+        assert_eq!(r.networks[1].holders, vec![WARM.to_string()]);
+        assert_eq!(r.predicted_network.as_deref(), Some("proxy"));
+        assert_eq!(r.tries.len(), 8);
+    }
+
+    #[test]
+    fn replayed_cold_stack_reaches_its_own_app() {
+        let mut p = Prober::replay(Path::new(BLUESKY)).unwrap();
+        let r = p.dns(&format!("{COLD}_caddy"), "app", 8).unwrap();
+        assert!(!r.collision && r.own_stack_reached, "{}", r.summary);
+        assert_eq!(r.answered_from, vec![format!("{COLD}_internal")]);
+    }
+
+    #[test]
+    fn replayed_aliases_and_stack() {
+        let mut p = Prober::replay(Path::new(BLUESKY)).unwrap();
+        let a = p.aliases("proxy").unwrap();
+        assert_eq!(a.collisions, vec!["app", "caddy"]);
+        let s = p.stack(WARM).unwrap();
+        assert!(s.converged);
+        assert_eq!(s.services.len(), 2);
+    }
+
+    #[test]
+    fn replay_without_the_answer_is_a_usage_error() {
+        let mut p = Prober::replay(Path::new(BLUESKY)).unwrap();
+        let e = p.stack("drone_ci_commoninternet_net").unwrap_err();
+        assert_eq!(e.kind, crate::error::Kind::Usage);
+        assert!(
+            e.message.contains("has no answer to `docker service ps"),
+            "{e}"
+        );
+        let e = p.dns(&format!("{WARM}_caddy"), "app", 9).unwrap_err();
+        assert!(e.message.contains("(try 9)"), "{e}");
+        let e = Prober::replay(Path::new("/nonexistent/recording.json"))
+            .err()
+            .unwrap();
+        assert!(
+            e.message.starts_with("/nonexistent/recording.json: "),
+            "{e}"
+        );
+    }
+
     #[test]
     fn close_names_prefer_the_nearest_and_drop_the_unrelated() {
         let known: Vec<String> = ["aa1_web", "aa1_app", "zz1_web", "traefik_app", "drone"]

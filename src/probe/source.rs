@@ -72,12 +72,15 @@ pub struct Call {
 /// A container, as `docker container inspect` shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContainerFacts {
+    /// The full id.
     pub id: String,
     /// Without the leading `/`.
     pub name: String,
+    /// Whether it runs (an exec needs it running).
     pub running: bool,
     /// `running`, `exited`, ...
     pub state: String,
+    /// Its labels (stack, service, task).
     pub labels: BTreeMap<String, String>,
     /// Its networks, sorted by network name.
     pub networks: Vec<Attachment>,
@@ -98,7 +101,9 @@ impl ContainerFacts {
 /// A container's endpoint on one network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
+    /// The network's name.
     pub network: String,
+    /// The network's id.
     pub network_id: String,
     /// Its IPv4 address there, without the prefix length.
     pub address: Option<String>,
@@ -109,12 +114,17 @@ pub struct Attachment {
 /// A network, as `docker network inspect -v` shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetworkFacts {
+    /// The full id.
     pub id: String,
+    /// The name.
     pub name: String,
+    /// `overlay`, `bridge`, ...
     pub driver: String,
+    /// `swarm` or `local`.
     pub scope: String,
     /// `internal: true`: no route out, and walked last by the embedded DNS.
     pub internal: bool,
+    /// Its labels (`com.docker.stack.namespace` for a stack's own).
     pub labels: BTreeMap<String, String>,
     /// IPAM subnets (`10.0.1.0/24`).
     pub subnets: Vec<String>,
@@ -138,14 +148,18 @@ impl NetworkFacts {
 pub struct NetEndpoint {
     /// The container id, or `lb-<network>` for the load balancer.
     pub key: String,
+    /// The container's name (`<network>-endpoint` for the load balancer).
     pub name: String,
+    /// Its IPv4 address, without the prefix length.
     pub address: Option<String>,
 }
 
 /// One entry of `docker network inspect -v`'s `Services`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetService {
+    /// The service's full name.
     pub name: String,
+    /// Its virtual IP on this network (vip mode).
     pub vip: Option<String>,
     /// (task name, address) pairs.
     pub tasks: Vec<(String, String)>,
@@ -154,8 +168,11 @@ pub struct NetService {
 /// A Swarm service, as `docker service inspect` shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceFacts {
+    /// The full id.
     pub id: String,
+    /// The full name (`<stack>_<service>`).
     pub name: String,
+    /// The spec's labels.
     pub labels: BTreeMap<String, String>,
     /// Desired replicas; `None` for a global service (one task per node).
     pub replicas: Option<u64>,
@@ -167,6 +184,7 @@ pub struct ServiceFacts {
     pub vips: Vec<(String, String)>,
     /// `UpdateStatus.State` (`completed`, `paused`, `rollback_*`), if any.
     pub update_state: Option<String>,
+    /// `UpdateStatus.Message`, if any.
     pub update_message: Option<String>,
 }
 
@@ -190,36 +208,52 @@ impl ServiceFacts {
 pub struct ServiceNetwork {
     /// A network id (or name, as written in the spec).
     pub target: String,
+    /// The names the service answers to there (the short name, from a stack).
     pub aliases: Vec<String>,
 }
 
 /// A Swarm task, as `docker service ps --no-trunc` shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskFacts {
+    /// The task id.
     pub id: String,
+    /// Its service's id.
     pub service_id: String,
+    /// Its slot (replicated services).
     pub slot: Option<i64>,
+    /// The node it was scheduled on.
     pub node_id: Option<String>,
+    /// What the orchestrator wants (`running`, `shutdown`).
     pub desired_state: String,
+    /// What it is (`running`, `failed`, `rejected`, ...).
     pub state: String,
+    /// `Status.Message`.
     pub message: String,
+    /// `Status.Err`, when it stopped with an error.
     pub err: Option<String>,
+    /// Its container, once it has one.
     pub container_id: Option<String>,
+    /// When its state last changed (RFC 3339).
     pub timestamp: Option<String>,
 }
 
 /// A running container's name and labels, from `docker ps`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContainerBrief {
+    /// The full id.
     pub id: String,
+    /// Its name, without the leading `/`.
     pub name: String,
+    /// Its labels.
     pub labels: BTreeMap<String, String>,
 }
 
 /// One `docker exec <ctr> getent hosts <name>`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExecFacts {
+    /// What it printed on stdout.
     pub stdout: String,
+    /// What it printed on stderr.
     pub stderr: String,
     /// `getent`: 0 found, 2 no such name.
     pub exit_code: Option<i64>,
@@ -419,7 +453,9 @@ impl Source {
             ))
             .with_hint("record again with the same probe (and as many --tries)"));
         };
-        let timeout = live.timeout;
+        // An exec bounds its own run by the timeout (see `getent`); the
+        // outer bound leaves room for creating and inspecting it.
+        let timeout = if exec { live.timeout * 2 } else { live.timeout };
         let docker = live.docker.clone();
         let answer = live
             .rt
@@ -671,9 +707,12 @@ impl Source {
         )
     }
 
-    /// `docker exec <container> getent hosts <name>`, once.
+    /// `docker exec <container> getent hosts <name>`, once. A resolution
+    /// that hangs past the timeout is a try without exit code (the hang is
+    /// itself the finding), not an error.
     pub fn getent(&mut self, container: &str, name: &str) -> Result<ExecFacts> {
         let (ctr, host) = (container.to_string(), name.to_string());
+        let limit = self.live.as_ref().map_or(Duration::ZERO, |l| l.timeout);
         self.ask(
             format!("docker exec {container} getent hosts {name}"),
             true,
@@ -692,34 +731,46 @@ impl Source {
                     output_capacity: None,
                 };
                 let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-                if let StartExecResults::Attached { mut output, .. } =
-                    d.start_exec(&exec.id, Some(start)).await?
-                {
-                    while let Some(chunk) = output.next().await {
-                        match chunk? {
-                            bollard::container::LogOutput::StdOut { message } => {
-                                stdout.extend_from_slice(&message)
+                let finished = tokio::time::timeout(limit, async {
+                    if let StartExecResults::Attached { mut output, .. } =
+                        d.start_exec(&exec.id, Some(start)).await?
+                    {
+                        while let Some(chunk) = output.next().await {
+                            match chunk? {
+                                bollard::container::LogOutput::StdOut { message } => {
+                                    stdout.extend_from_slice(&message)
+                                }
+                                bollard::container::LogOutput::StdErr { message } => {
+                                    stderr.extend_from_slice(&message)
+                                }
+                                _ => {}
                             }
-                            bollard::container::LogOutput::StdErr { message } => {
-                                stderr.extend_from_slice(&message)
-                            }
-                            _ => {}
                         }
                     }
-                }
-                // The stream can end a moment before the engine notes the
-                // exit; the outer timeout bounds this wait.
-                loop {
-                    let info = d.inspect_exec(&exec.id).await?;
-                    if info.running != Some(true) {
-                        return Ok(ExecFacts {
-                            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-                            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-                            exit_code: info.exit_code,
-                        });
+                    // The stream can end a moment before the engine notes
+                    // the exit.
+                    loop {
+                        let info = d.inspect_exec(&exec.id).await?;
+                        if info.running != Some(true) {
+                            return Ok::<_, Failure>(info.exit_code);
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
+                })
+                .await;
+                let mut stderr = String::from_utf8_lossy(&stderr).into_owned();
+                let exit_code = match finished {
+                    Ok(done) => done?,
+                    Err(_) => {
+                        stderr.push_str(&format!("(no answer within {} s)", limit.as_secs_f32()));
+                        None
+                    }
+                };
+                Ok(ExecFacts {
+                    stdout: String::from_utf8_lossy(&stdout).into_owned(),
+                    stderr,
+                    exit_code,
+                })
             },
         )
     }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::source::{ServiceFacts, TaskFacts};
 use super::{Prober, close_names, new_table, not_found};
 use crate::error::{Error, Result};
+use crate::model::Evidence;
 
 /// How many task errors each service keeps, newest first.
 const TASK_ERRORS_KEPT: usize = 5;
@@ -23,7 +24,9 @@ const TASK_ERRORS_KEPT: usize = 5;
 pub struct StackReport {
     /// How to see the same facts by hand.
     pub command: String,
+    /// The stack's name.
     pub stack: String,
+    /// Its services, by name.
     pub services: Vec<StackService>,
     /// Every service converged.
     pub converged: bool,
@@ -32,17 +35,22 @@ pub struct StackReport {
 /// One service of a stack.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StackService {
+    /// The service's full name.
     pub name: String,
     /// `replicated` or `global`.
     pub mode: String,
+    /// Tasks desired running and running.
     pub running: u64,
+    /// Tasks desired: the replicas, or for global services the tasks kept desired-running.
     pub desired: u64,
     /// `UpdateStatus.State`: `completed`, `paused`, `rollback_*`, ...; none
     /// when the service was never updated.
     pub update_status: Option<String>,
+    /// `UpdateStatus.Message`, if any.
     pub update_message: Option<String>,
     /// The newest errors its tasks stopped with.
     pub task_errors: Vec<TaskError>,
+    /// All desired tasks run and no update is under way or failed.
     pub converged: bool,
     /// Why it has not converged.
     pub reason: Option<String>,
@@ -51,10 +59,15 @@ pub struct StackService {
 /// A task that stopped with an error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskError {
+    /// The task id.
     pub task: String,
+    /// Its slot.
     pub slot: Option<i64>,
+    /// Its state (`failed`, `rejected`, ...).
     pub state: String,
+    /// `Status.Err`.
     pub error: String,
+    /// When (RFC 3339).
     pub when: Option<String>,
 }
 
@@ -151,6 +164,49 @@ impl Prober {
 }
 
 impl StackReport {
+    /// The facts a verdict cites: the stack's state, and each service that
+    /// has not converged with its newest task error.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        let source = format!("probe: {}", self.command);
+        let mut out = vec![Evidence::new(
+            source.clone(),
+            format!(
+                "stack {} {}: {}",
+                self.stack,
+                if self.converged {
+                    "converged"
+                } else {
+                    "has not converged"
+                },
+                self.services
+                    .iter()
+                    .map(|s| format!(
+                        "{} {}/{} UpdateStatus={}",
+                        s.name,
+                        s.running,
+                        s.desired,
+                        s.update_status.as_deref().unwrap_or("none")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )];
+        for s in self.services.iter().filter(|s| !s.converged) {
+            let error = s
+                .task_errors
+                .first()
+                .map(|e| format!("; newest task error: {}", e.error))
+                .unwrap_or_default();
+            out.push(Evidence::new(
+                source.clone(),
+                format!("{}: {}{error}", s.name, s.reason.as_deref().unwrap_or("?")),
+            ));
+        }
+        out
+    }
+}
+
+impl StackReport {
     /// The report as a table that fits 100 columns.
     pub fn render_table(&self) -> String {
         let mut out = format!(
@@ -171,17 +227,23 @@ impl StackReport {
             "task errors",
         ]);
         for s in &self.services {
-            let errors: Vec<String> = s
-                .task_errors
-                .iter()
-                .map(|e| {
-                    format!(
-                        "slot {}: {} ({})",
-                        e.slot.map_or("-".to_string(), |n| n.to_string()),
-                        e.error,
-                        e.state
-                    )
-                })
+            // A crash-looping slot repeats one error: show each text once.
+            let mut errors: Vec<(String, usize)> = Vec::new();
+            for e in &s.task_errors {
+                let text = format!(
+                    "slot {}: {} ({})",
+                    e.slot.map_or("-".to_string(), |n| n.to_string()),
+                    e.error,
+                    e.state
+                );
+                match errors.iter_mut().find(|(t, _)| *t == text) {
+                    Some((_, n)) => *n += 1,
+                    None => errors.push((text, 1)),
+                }
+            }
+            let errors: Vec<String> = errors
+                .into_iter()
+                .map(|(t, n)| if n > 1 { format!("{n}x {t}") } else { t })
                 .collect();
             table.add_row(vec![
                 s.name.clone(),
