@@ -149,8 +149,11 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
                 signals,
             });
         }
+        let mut seen = std::collections::HashSet::new();
         for w in gatherer.probe_warnings.drain(..) {
-            warnings.push("probe", w);
+            if seen.insert(w.clone()) {
+                warnings.push("probe", w);
+            }
         }
     }
     if !filter.class.is_empty() {

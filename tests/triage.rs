@@ -610,3 +610,62 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_replayed_dns_probe_confirms_the_routing_collision() {
+    let h = host();
+    let recording =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe/testdata/bluesky-collision.json");
+    let out = bin()
+        .arg(h.join("runs").join("sweep-20260614-bluesky-pds"))
+        .arg("--canonicals")
+        .arg(h.join("ci-warm"))
+        .arg("--probe-replay")
+        .arg(&recording)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Without the sweep log the promote is not known; the run is green.
+    assert!(failures_of(&v, "sweep-20260614-bluesky-pds").is_empty());
+
+    let out = bin()
+        .arg(h.join("runs").join("redfix-bluesky-pds"))
+        .arg("--canonicals")
+        .arg(h.join("ci-warm"))
+        .arg("--probe-replay")
+        .arg(&recording)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = failure(&v, "redfix-bluesky-pds", "promote", None);
+    assert_eq!(
+        verdict(f),
+        ("routing-collision".into(), "confirmed".into()),
+        "{f:#}"
+    );
+    let probe = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["source"].as_str().unwrap().starts_with("probe:"))
+        .expect("the probe is cited");
+    assert!(
+        probe["source"]
+            .as_str()
+            .unwrap()
+            .contains("getent hosts app"),
+        "{probe:#}"
+    );
+}

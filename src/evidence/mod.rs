@@ -207,7 +207,7 @@ impl<'a> Gatherer<'a> {
             Some(r) if has_backup_finding(r) => self.reference(failure),
             _ => None,
         };
-        let probe = self.probe(failure, recipe.as_deref(), &mut skipped);
+        let probe = self.probe(failure, recipe.as_deref(), &signals, &mut skipped);
         Facts {
             signals,
             cross,
@@ -500,8 +500,21 @@ impl<'a> Gatherer<'a> {
         &mut self,
         failure: &Failure,
         recipe: Option<&StaticFacts>,
+        signals: &[Signal],
         skipped: &mut Vec<String>,
     ) -> Option<DnsReport> {
+        // Only routing suspects are probed: a failed promote, or a run that
+        // got no HTTP answer or a refused on-demand TLS ask.
+        let suspect = failure.tier == crate::model::Tier::Promote
+            || signals.iter().any(|s| {
+                matches!(
+                    s.rule.as_str(),
+                    ids::HEALTH_NO_ANSWER | ids::TLS_ASK_REFUSED | ids::MSG_NO_HTTP_ANSWER
+                )
+            });
+        if !suspect {
+            return None;
+        }
         let prober = self.prober.as_deref_mut()?;
         let recipe_name = failure.recipe.as_deref()?;
         let finding = recipe?.report.findings.iter().find_map(|f| match &f.kind {

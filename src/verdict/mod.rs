@@ -602,7 +602,7 @@ fn routing(i: &Input) -> Step {
     }
     // A probe decides either way.
     if let Some(p) = &i.facts.probe {
-        evidence.push(Evidence::new(p.command.clone(), p.summary.clone()));
+        evidence.extend(p.evidence());
         if !p.collision {
             return Step::Passed(format!(
                 "probe: `{}` resolves to the stack's own service only ({})",
