@@ -49,6 +49,8 @@ fn triage_json(extra: &[&str]) -> Value {
         .arg(h.join("ci-warm"))
         .arg("--recipes")
         .arg(h.join("recipes"))
+        .arg("--ccci")
+        .arg(h.join("ccci"))
         .args(["--format", "json"])
         .args(extra)
         .output()
@@ -146,6 +148,12 @@ fn discourse_is_a_stale_overlay_and_the_prepull_error_a_red_herring() {
             "{sidekiq:#}"
         );
         assert!(sidekiq["cause"].as_str().unwrap().contains("sidekiq"));
+        // With --ccci, the overlay's own assertion line is cited.
+        let cited = sidekiq["evidence"].to_string();
+        assert!(
+            cited.contains("ccci/tests/discourse/test_upgrade.py:25"),
+            "{cited}"
+        );
         assert_eq!(
             failures_of(v, run).len(),
             2,

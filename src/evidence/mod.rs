@@ -85,6 +85,9 @@ pub struct StaleFacts {
     /// The compose file at the tested tag against what the overlay
     /// expects, as a unified diff (image expectations only).
     pub diff: Option<String>,
+    /// The line of the overlay test (in the `--ccci` checkout) that holds
+    /// the expectation, when the checkout was given.
+    pub overlay_line: Option<crate::model::Evidence>,
 }
 
 impl StaleFacts {
@@ -393,6 +396,16 @@ impl<'a> Gatherer<'a> {
             (Some(a), true, Some(tag)) => expectation_diff(checkout, tag, a, &needle),
             _ => None,
         };
+        let overlay_line = match (&self.sources.ccci, &failure.test) {
+            (Some(ccci), Some(test)) => overlay_line(ccci, test, &needle),
+            (None, _) => {
+                skipped.push(
+                    "overlay source: no --ccci checkout, the test's own line is not cited".into(),
+                );
+                None
+            }
+            _ => None,
+        };
         Some(StaleFacts {
             needle,
             expect_present,
@@ -401,6 +414,7 @@ impl<'a> Gatherer<'a> {
             in_worktree,
             checkout: checkout.to_path_buf(),
             diff,
+            overlay_line,
         })
     }
 
@@ -597,6 +611,27 @@ fn expectation_diff(checkout: &Path, tag: &str, actual: &str, expected: &str) ->
             )
             .to_string(),
     )
+}
+
+/// The line of an overlay test module in the cc-ci checkout that holds
+/// `needle` (a literal search; the module comes from the test id,
+/// `tests/<recipe>/<module>.py::<name>`).
+fn overlay_line(ccci: &Path, test: &str, needle: &str) -> Option<crate::model::Evidence> {
+    let module = test.split("::").next()?;
+    let path = ccci.join(module);
+    let text = std::fs::read_to_string(&path).ok()?;
+    // The needle as a quoted literal (the assertion or its constant)
+    // before a mention in prose.
+    let quoted = [format!("\"{needle}\""), format!("'{needle}'")];
+    let (n, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| quoted.iter().any(|q| l.contains(q.as_str())))
+        .or_else(|| text.lines().enumerate().find(|(_, l)| l.contains(needle)))?;
+    Some(crate::model::Evidence::new(
+        format!("{}:{}", path.display(), n + 1),
+        line.trim().to_string(),
+    ))
 }
 
 /// `'x'` or `"x"` → `x`.

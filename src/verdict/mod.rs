@@ -350,6 +350,7 @@ fn stale_overlay(i: &Input) -> Step {
         .map(|a| format!("; {} {} has `{a}`", recipe(f), tag(f)))
         .unwrap_or_default();
     let mut evidence = vec![failure_line(f)];
+    evidence.extend(st.overlay_line.clone());
     evidence.extend(git_evidence(st));
     let fix = if ahead {
         format!(
