@@ -166,7 +166,8 @@ pub struct ExplainArgs {
     pub run_id: String,
 
     /// The test (`tests/x/test_y.py::test_z`, or any unique part of it).
-    /// Without it: every failure of the run.
+    /// Without it: every failure of the run. A word that names an existing
+    /// path is taken as PATH instead.
     pub test: Option<String>,
 
     #[command(flatten)]

@@ -123,12 +123,21 @@ fn triage(args: &TriageArgs, out: &mut Vec<u8>) -> Result<()> {
 }
 
 fn explain(args: &ExplainArgs, out: &mut Vec<u8>) -> Result<()> {
-    let t = pipeline::triage(&args.input, &Default::default())?;
+    // `explain <RUN_ID> <PATH>`: a second word that is an existing path is
+    // the runs root, not a test (a test id is never a path on disk).
+    let mut input = args.input.clone();
+    let mut test = args.test.clone();
+    if let Some(t) = &test {
+        if std::path::Path::new(t).exists() {
+            input.paths.insert(0, t.into());
+            test = None;
+        }
+    }
+    let t = pipeline::triage(&input, &Default::default())?;
     print_warnings(&t);
-    let text =
-        report::explain(&report_of(&t), &args.run_id, args.test.as_deref()).map_err(|e| {
-            Error::usage(e).with_hint("list the failures with `ccci-triage <runs root>`")
-        })?;
+    let text = report::explain(&report_of(&t), &args.run_id, test.as_deref()).map_err(|e| {
+        Error::usage(e).with_hint("list the failures with `ccci-triage <runs root>`")
+    })?;
     out.extend_from_slice(text.as_bytes());
     Ok(())
 }

@@ -117,7 +117,12 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
         sweep_log: input.sweep_log.clone(),
         canonicals: Some(input.canonicals.clone()),
     };
-    let ingested = ingest::ingest(&inputs, &rules, &mut warnings)?;
+    let mut ingested = ingest::ingest(&inputs, &rules, &mut warnings)?;
+    for run in ingested.runs.iter_mut().filter(|r| r.version.is_none()) {
+        if let Some(dir) = &run.checkout {
+            run.version = crate::evidence::version_from_checkout(dir, &rules);
+        }
+    }
     let mut list = failures::collect(&ingested, &rules);
     list.retain(|f| keep(f, &ingested, filter, since));
 

@@ -634,6 +634,28 @@ fn overlay_line(ccci: &Path, test: &str, needle: &str) -> Option<crate::model::E
     ))
 }
 
+/// The version of a run that recorded none (no results.json, no console):
+/// the release tag its checkout is at, else the recipe's own
+/// `coop-cloud.${STACK_NAME}.version` label in the checkout.
+pub fn version_from_checkout(dir: &Path, rules: &RuleSet) -> Option<String> {
+    if let Some(repo) = git::Repo::open(dir) {
+        let head = repo.head_commit().ok().flatten();
+        if let (Some(head), Ok(tags)) = (head, repo.tags()) {
+            if let Some(t) = tags.iter().rev().find(|t| t.commit == head) {
+                return Some(t.name.clone());
+            }
+        }
+    }
+    let files = recipe::RecipeFiles::from_dir(dir).ok()?;
+    let report = recipe::check(&files, rules);
+    report.services.iter().find_map(|s| {
+        s.labels.iter().find_map(|(k, v)| {
+            (k.starts_with("coop-cloud.") && k.ends_with(".version") && !v.is_empty())
+                .then(|| v.clone())
+        })
+    })
+}
+
 /// `'x'` or `"x"` → `x`.
 pub fn unquote(s: &str) -> String {
     let s = s.trim();
