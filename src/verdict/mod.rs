@@ -372,10 +372,30 @@ fn stale_overlay(i: &Input) -> Step {
     Step::Decided(Decision {
         class: Class::StaleOverlay,
         confidence,
-        cause: format!(
-            "overlay test {what} ({} refs searched) {where_}{actual}",
-            searched.len()
-        ),
+        cause: if st.search.is_some() {
+            format!(
+                "overlay test {what} ({} refs searched) {where_}{actual}",
+                searched.len()
+            )
+        } else {
+            let state = if st.expect_present {
+                format!(
+                    "`{}`, which the recipe's checkout at {} does not have",
+                    st.needle,
+                    tag(f)
+                )
+            } else {
+                format!(
+                    "`{}` gone, but the recipe's checkout at {} still has it",
+                    st.needle,
+                    tag(f)
+                )
+            };
+            format!(
+                "overlay test expects {state} (no git history, so the other release tags were \
+                 not searched){actual}"
+            )
+        },
         rule: Some("git.expectation-absent".into()),
         evidence,
         fix,
