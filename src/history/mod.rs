@@ -91,6 +91,9 @@ pub struct TestHistory {
     pub red_alone: u32,
     pub green_alone: u32,
     pub isolation_runs: u32,
+    /// Runs where every test was red: infrastructure, left out of the
+    /// counts above, the flip rate and the first bad run.
+    pub infra_runs: u32,
     /// TestGrid flakiness: red runs over counted runs, with infrastructure
     /// runs and breaks (3+ consecutive reds) left out.
     pub flip_rate: f64,
@@ -117,6 +120,7 @@ impl TestHistory {
             red_alone: self.red_alone,
             green_alone: self.green_alone,
             isolation_runs: self.isolation_runs,
+            infra_runs: self.infra_runs,
         }
     }
 
@@ -326,6 +330,7 @@ impl History {
             red_alone: c.red_alone,
             green_alone: c.green_alone,
             isolation_runs: c.isolation_runs,
+            infra_runs: c.infra_runs,
             flip_rate,
             flips,
             counted,
@@ -334,7 +339,7 @@ impl History {
 
     /// The (recipe, test) pairs in the index, sorted; `recipe` keeps one
     /// recipe, `test` keeps ids containing it, and `red_only` keeps tests
-    /// red at least once.
+    /// red at least once outside infrastructure runs.
     pub fn tests(
         &self,
         recipe: Option<&str>,
@@ -349,11 +354,12 @@ impl History {
                    AND (?1 IS NULL OR r.recipe = ?1)
                    AND (?2 IS NULL OR instr(t.test_id, ?2) > 0)
                  GROUP BY r.recipe, t.test_id
-                 HAVING NOT ?3 OR sum(t.outcome IN ('fail', 'error')) > 0
+                 HAVING NOT ?3
+                     OR sum(t.outcome IN ('fail', 'error') AND NOT (r.n_tests >= ?4 AND r.n_red = r.n_tests)) > 0
                  ORDER BY r.recipe, t.test_id",
             )
             .map_err(db_err(&self.db))?;
-        st.query_map(params![recipe, test, red_only], |r| {
+        st.query_map(params![recipe, test, red_only, INFRA_MIN_TESTS], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .and_then(|rows| rows.collect())

@@ -143,7 +143,11 @@ pub fn flip_rate(runs: &[RunOutcome]) -> (f64, u32, u32) {
 /// The first red run after the last green one; `None` when the newest run
 /// the test ran in is green, or it never ran red.
 pub fn first_bad(runs: &[RunOutcome]) -> Option<FirstBad> {
-    let ran: Vec<&RunOutcome> = runs.iter().filter(|r| r.red() || r.green()).collect();
+    // An infrastructure run says nothing about the test: skipped.
+    let ran: Vec<&RunOutcome> = runs
+        .iter()
+        .filter(|r| !r.infra && (r.red() || r.green()))
+        .collect();
     let last_good = ran.iter().rposition(|r| r.green());
     let first_red = match last_good {
         Some(g) => g + 1,
@@ -163,7 +167,7 @@ pub fn first_bad(runs: &[RunOutcome]) -> Option<FirstBad> {
     })
 }
 
-/// Counts over the runs where the test ran.
+/// What a test's runs add up to.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Counts {
     pub red: u32,
@@ -174,11 +178,19 @@ pub struct Counts {
     pub red_alone: u32,
     pub green_alone: u32,
     pub isolation_runs: u32,
+    /// Runs where every test was red (left out of everything above).
+    pub infra_runs: u32,
 }
 
+/// Counts over the runs where the test ran; infrastructure runs are
+/// counted apart, in `infra_runs` only.
 pub fn counts(runs: &[RunOutcome]) -> Counts {
     let mut c = Counts::default();
     for r in runs.iter().filter(|r| r.red() || r.green()) {
+        if r.infra {
+            c.infra_runs += 1;
+            continue;
+        }
         c.total += 1;
         if r.isolation {
             c.isolation_runs += 1;
@@ -202,7 +214,10 @@ pub fn counts(runs: &[RunOutcome]) -> Counts {
 /// run since version 2.1.9+10.11.15 (run 753)".
 pub fn summary(c: &Counts, first_bad: Option<&FirstBad>) -> String {
     if c.total == 0 {
-        return "never ran".to_string();
+        return match c.infra_runs {
+            0 => "never ran".to_string(),
+            n => format!("ran only in {n} infrastructure runs (every test red)"),
+        };
     }
     let mut parts = Vec::new();
     match first_bad {
@@ -254,6 +269,13 @@ pub fn summary(c: &Counts, first_bad: Option<&FirstBad>) -> String {
                 c.green_alone, c.isolation_runs
             ));
         }
+    }
+    if c.infra_runs > 0 {
+        let s = if c.infra_runs == 1 { "" } else { "s" };
+        parts.push(format!(
+            "{} infrastructure run{s} (every test red) left out",
+            c.infra_runs
+        ));
     }
     parts.join("; ")
 }
