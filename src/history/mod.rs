@@ -273,7 +273,7 @@ impl History {
             .conn
             .prepare_cached(
                 "SELECT r.id, r.version, r.git_ref, r.sort_key, r.overlapping, r.isolation, r.kind,
-                        r.n_tests, r.n_red, t.outcome, t.message
+                        r.n_tests, r.n_red, t.outcome, t.message, t.reruns
                  FROM runs r LEFT JOIN tests t ON t.run_id = r.id AND t.test_id = ?2
                  WHERE r.recipe = ?1
                  ORDER BY r.sort_key, r.id",
@@ -286,8 +286,10 @@ impl History {
             let outcome: Option<String> = r.get(9).map_err(db_err(&self.db))?;
             let outcome = outcome.as_deref().and_then(parse_outcome);
             let message: Option<String> = r.get(10).map_err(db_err(&self.db))?;
+            let reruns: Option<u32> = r.get(11).map_err(db_err(&self.db))?;
             // A test recorded twice in one run (two files): the worst wins.
             if let Some(last) = runs.last_mut().filter(|l| l.run_id == id) {
+                last.reruns += reruns.unwrap_or(0);
                 if outcome.is_some_and(Outcome::is_red)
                     && !last.outcome.is_some_and(Outcome::is_red)
                 {
@@ -314,6 +316,7 @@ impl History {
                 isolation,
                 infra: n_tests >= INFRA_MIN_TESTS && n_red == n_tests,
                 message: message.filter(|_| outcome.is_some_and(Outcome::is_red)),
+                reruns: reruns.unwrap_or(0),
             });
         }
         let c = stats::counts(&runs);

@@ -41,6 +41,9 @@ pub struct RunOutcome {
     pub infra: bool,
     /// The failure message's first line, when red.
     pub message: Option<String>,
+    /// Retries of the test inside the run (rerun records): a flakiness sign
+    /// even when the run ended green.
+    pub reruns: u32,
 }
 
 impl RunOutcome {
@@ -332,6 +335,7 @@ mod tests {
                 isolation: false,
                 infra: c == 'x',
                 message: None,
+                reruns: 0,
             })
             .collect()
     }

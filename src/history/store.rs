@@ -69,16 +69,29 @@ CREATE INDEX signals_run ON signals (run_id);
 /// The cache directory: `--cache DIR`, else `$XDG_CACHE_HOME/ccci-triage`,
 /// else `~/.cache/ccci-triage`.
 pub fn cache_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+    cache_dir_from(
+        explicit,
+        std::env::var_os("XDG_CACHE_HOME"),
+        std::env::var_os("HOME"),
+    )
+}
+
+/// [`cache_dir`] with the environment passed in.
+fn cache_dir_from(
+    explicit: Option<&Path>,
+    xdg: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Result<PathBuf> {
     if let Some(dir) = explicit {
         return Ok(dir.to_path_buf());
     }
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
+    if let Some(x) = xdg.map(PathBuf::from) {
         // The XDG spec says a relative value is invalid and must be ignored.
         if x.is_absolute() {
             return Ok(x.join("ccci-triage"));
         }
     }
-    match std::env::var_os("HOME").map(PathBuf::from) {
+    match home.map(PathBuf::from) {
         Some(home) if home.is_absolute() => Ok(home.join(".cache").join("ccci-triage")),
         _ => Err(
             Error::usage("no cache directory: neither XDG_CACHE_HOME nor HOME is set")
@@ -216,7 +229,9 @@ fn connect(path: &Path) -> Result<Connection> {
         .map_err(|e| Error::internal(format!("{}: cannot open the index: {e}", path.display())))?;
     // The index is a cache: speed over durability. A crash mid-update
     // leaves either the old or the new transaction, never half of one.
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+    // Another ccci-triage updating the same index: wait for it.
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .and_then(|_| conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"))
         .map_err(|e| Error::internal(format!("{}: not a usable index: {e}", path.display())))?;
     Ok(conn)
 }
@@ -234,4 +249,31 @@ pub fn remove(path: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_dir_follows_flag_then_xdg_then_home() {
+        let flag = Path::new("/srv/cache");
+        let xdg = Some("/x/cache".into());
+        let home = Some("/home/op".into());
+        assert_eq!(
+            cache_dir_from(Some(flag), xdg.clone(), home.clone()).unwrap(),
+            flag
+        );
+        assert_eq!(
+            cache_dir_from(None, xdg, home.clone()).unwrap(),
+            Path::new("/x/cache/ccci-triage")
+        );
+        // A relative XDG_CACHE_HOME is invalid and ignored.
+        assert_eq!(
+            cache_dir_from(None, Some("rel".into()), home).unwrap(),
+            Path::new("/home/op/.cache/ccci-triage")
+        );
+        let err = cache_dir_from(None, None, None).unwrap_err();
+        assert!(err.message.contains("XDG_CACHE_HOME"), "{}", err.message);
+    }
 }
