@@ -23,7 +23,7 @@
 //!   rebuilt, with a warning: the index is a cache of the runs root.
 
 mod report;
-pub mod scan;
+mod scan;
 pub mod stats;
 mod store;
 

@@ -265,11 +265,6 @@ impl Scanner {
             trouble: wanted.iter().map(|r| r.trouble).collect(),
         })
     }
-
-    /// The patterns the scanner runs (for the benchmark's ripgrep side).
-    pub fn rule_ids(&self) -> &[String] {
-        &self.ids
-    }
 }
 
 /// What one console pass found.
