@@ -48,11 +48,14 @@ gen=$WORK/bin/ccci-gen-runs
 
 # The patterns the indexer runs over consoles, for ripgrep.
 python3 - "$repo/rules" >"$WORK/patterns.txt" <<'EOF'
-import sys, tomllib, pathlib
+import re, sys, tomllib, pathlib
 for f in sorted(pathlib.Path(sys.argv[1]).glob("*.toml")):
     for r in tomllib.loads(f.read_text()).get("rule", []):
         if r["scope"] == "console" and (r.get("trouble") or r["id"] in ("run.start", "run.result", "run.end")):
-            print(r["pattern"])
+            # ripgrep joins -f patterns with `|`: group each one (so an
+            # inline (?i) stays inside it) and drop capture names (two
+            # rules may use the same one).
+            print("(?:" + re.sub(r"\(\?P<\w+>", "(", r["pattern"]) + ")")
 EOF
 echo "ripgrep patterns: $(wc -l <"$WORK/patterns.txt")" >&2
 

@@ -240,9 +240,19 @@ impl Scanner {
             })
             .collect();
         let pats: Vec<&str> = wanted.iter().map(|r| r.pattern.as_str()).collect();
+        // Capture names must be unique in one regex and two rules may use
+        // the same one (`rc`): prefix each rule's names with its index.
+        // The combined regex only finds lines; captures come from the
+        // rule itself.
         let alternation = pats
             .iter()
-            .map(|p| format!("(?:{p})"))
+            .enumerate()
+            .map(|(i, p)| {
+                let p = p
+                    .replace("(?P<", &format!("(?P<r{i}_"))
+                    .replace("(?<", &format!("(?<r{i}_"));
+                format!("(?:{p})")
+            })
             .collect::<Vec<_>>()
             .join("|");
         let any = RegexBuilder::new(&alternation)
@@ -438,35 +448,26 @@ fn scan_console(
         }
     };
     let grammar = rules.rule(ids::CONSOLE_EVENT);
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 64 * 1024);
+    // Sized to the file when it is small: most consoles fit one chunk, and
+    // only the bytes read are ever touched.
+    let len = file.metadata().map(|m| m.len() as usize).unwrap_or(CHUNK);
+    let mut buf: Vec<u8> = Vec::with_capacity(len.min(CHUNK) + 1);
     let mut first_line = 1u32;
     let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
     let mut eof = false;
-    let mut tail: Vec<u8> = Vec::new();
     while !eof {
-        // Fill up to CHUNK bytes (after the carried-over partial line).
-        let start = buf.len();
-        buf.resize(CHUNK.max(start + 64 * 1024), 0);
-        let mut filled = start;
-        while filled < buf.len() {
-            match file.read(&mut buf[filled..]) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    warnings.push(
-                        path.display(),
-                        format!("read error after {filled} bytes: {e}"),
-                    );
-                    eof = true;
-                    break;
-                }
+        // Top up to CHUNK bytes after the carried-over partial line.
+        let want = CHUNK.saturating_sub(buf.len()).max(64 * 1024);
+        match (&mut file).take(want as u64).read_to_end(&mut buf) {
+            Ok(n) => eof = n < want,
+            Err(e) => {
+                warnings.push(
+                    path.display(),
+                    format!("read error: {e}; the rest is not scanned"),
+                );
+                eof = true;
             }
         }
-        buf.truncate(filled);
         // Cut at the last newline; the partial line waits for the next chunk.
         let cut = if eof {
             buf.len()
@@ -503,9 +504,7 @@ fn scan_console(
             }
         }
         first_line += chunk.iter().filter(|&&b| b == b'\n').count() as u32;
-        tail.clear();
-        tail.extend_from_slice(&buf[cut..]);
-        std::mem::swap(&mut buf, &mut tail);
+        buf.drain(..cut);
     }
     facts
 }
@@ -645,4 +644,34 @@ fn line_time(line: &[u8], grammar: &crate::rules::Rule) -> Option<Timestamp> {
     let text = String::from_utf8_lossy(line);
     let caps = grammar.captures(text.trim_end_matches('\r'))?;
     log::parse_time(caps.get("time")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_rules_combine_into_one_scanner() {
+        let rules = RuleSet::builtin();
+        let s = Scanner::new(&rules).expect("the console rules combine");
+        assert!(s.ids.iter().any(|id| id == ids::RUN_START));
+        assert!(
+            s.ids
+                .iter()
+                .all(|id| rules.get(id).is_some_and(|r| r.scope == Scope::Console))
+        );
+        // The combined regex finds what the rule finds.
+        let line = b"2026-06-01T00:00:00Z INFO run: end rc=143";
+        assert!(s.any.is_match(line));
+        let hit: Vec<&str> = s
+            .set
+            .matches(line)
+            .iter()
+            .map(|i| s.ids[i].as_str())
+            .collect();
+        assert!(
+            hit.contains(&ids::RUN_END) && hit.contains(&ids::HARNESS_KILLED),
+            "{hit:?}"
+        );
+    }
 }
