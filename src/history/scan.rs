@@ -503,7 +503,7 @@ fn scan_console(
                 }
             }
         }
-        first_line += chunk.iter().filter(|&&b| b == b'\n').count() as u32;
+        first_line += count_lines(chunk) as u32;
         buf.drain(..cut);
     }
     facts
@@ -534,10 +534,7 @@ fn scan_chunk(
             .iter()
             .position(|&b| b == b'\n')
             .map_or(chunk.len(), |i| m.start() + i);
-        line_no += chunk[counted_to..ls]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u32;
+        line_no += count_lines(&chunk[counted_to..ls]) as u32;
         counted_to = ls;
         let raw = &chunk[ls..le];
         let stripped;
@@ -568,6 +565,27 @@ fn scan_chunk(
         }
         pos = le + 1;
     }
+}
+
+/// Counts `\n` bytes. Written so the compiler vectorises it: byte-wide
+/// counters over 32-byte blocks, summed before they can overflow. The
+/// naive `filter().count()` widens every byte to 64 bits and was a fifth of
+/// the index's time on a year of logs.
+fn count_lines(bytes: &[u8]) -> usize {
+    const LANES: usize = 32;
+    let mut total = 0;
+    for block in bytes.chunks(LANES * 255) {
+        let mut acc = [0u8; LANES];
+        let mut lanes = block.chunks_exact(LANES);
+        for c in &mut lanes {
+            for (a, &b) in acc.iter_mut().zip(c) {
+                *a += u8::from(b == b'\n');
+            }
+        }
+        total += acc.iter().map(|&a| usize::from(a)).sum::<usize>();
+        total += lanes.remainder().iter().filter(|&&b| b == b'\n').count();
+    }
+    total
 }
 
 /// Folds one rule hit into the facts.
@@ -649,6 +667,17 @@ fn line_time(line: &[u8], grammar: &crate::rules::Rule) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn count_lines_counts_every_newline() {
+        let mut text = Vec::new();
+        for i in 0..20_000 {
+            text.extend_from_slice(format!("line {i}\n").as_bytes());
+        }
+        assert_eq!(count_lines(&text), 20_000);
+        assert_eq!(count_lines(&text[..7]), 1);
+        assert_eq!(count_lines(b""), 0);
+    }
 
     #[test]
     fn the_builtin_rules_combine_into_one_scanner() {
