@@ -503,7 +503,10 @@ fn scan_console(
                 }
             }
         }
-        first_line += count_lines(chunk) as u32;
+        // Only a log longer than a chunk needs its lines counted whole.
+        if !eof {
+            first_line += count_lines(chunk) as u32;
+        }
         buf.drain(..cut);
     }
     facts
@@ -519,7 +522,8 @@ fn scan_chunk(
     by_rule: &mut BTreeMap<String, usize>,
 ) {
     let mut pos = 0;
-    // Lines are counted lazily, only up to each hit.
+    // Lines are counted lazily, only up to each trouble hit: the `run:`
+    // lines need no line number, and a healthy log has no other hit.
     let mut counted_to = 0;
     let mut line_no = first_line;
     while pos < chunk.len() {
@@ -534,8 +538,6 @@ fn scan_chunk(
             .iter()
             .position(|&b| b == b'\n')
             .map_or(chunk.len(), |i| m.start() + i);
-        line_no += count_lines(&chunk[counted_to..ls]) as u32;
-        counted_to = ls;
         let raw = &chunk[ls..le];
         let stripped;
         let line: &[u8] = if raw.contains(&0x1b) {
@@ -546,7 +548,12 @@ fn scan_chunk(
         };
         let text = String::from_utf8_lossy(line);
         let text = text.trim_end();
-        for i in s.set.matches(line).iter() {
+        let hits = s.set.matches(line);
+        if hits.iter().any(|i| s.trouble[i]) {
+            line_no += count_lines(&chunk[counted_to..ls]) as u32;
+            counted_to = ls;
+        }
+        for i in hits.iter() {
             let id = &s.ids[i];
             // A match must lie within the line, as RuleSet::scan requires.
             let Some(caps) = rules.rule(id).captures(text) else {
