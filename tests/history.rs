@@ -159,7 +159,7 @@ const T: &str = "tests/app/test_functional.py::test_t";
 #[test]
 fn update_reads_only_new_and_changed_runs() {
     let f = fixture();
-    daily(&f.root, "mumble", "...", &["1.0.0"]);
+    daily(&f.root, "mumble", ".F.", &["1.0.0"]);
     let (_, s, _) = index(&f);
     assert_eq!((s.runs, s.read, s.new, s.unchanged), (3, 3, 3, 0));
 
@@ -167,10 +167,19 @@ fn update_reads_only_new_and_changed_runs() {
     assert_eq!((s.read, s.unchanged, s.changed, s.new), (0, 3, 0, 0));
 
     // A changed console log (another size) makes its run read again.
-    let c = f.root.join("mumble-01.console.log");
+    let c = f.root.join("mumble-00.console.log");
     let mut text = fs::read_to_string(&c).unwrap();
     text.push_str("2026-05-28T00:00:00Z INFO run: trailing line\n");
     fs::write(&c, text).unwrap();
+    // A JUnit file rewritten (the red test now green): its old rows go.
+    let junit = f
+        .root
+        .join("mumble-01/junit/custom__cc-ci__test_functional.xml");
+    let green = fs::read_to_string(&junit).unwrap().replace(
+        "<failure message=\"AssertionError: assert 1 == 2\">boom</failure>",
+        "",
+    );
+    fs::write(&junit, green).unwrap();
     // A new run, and one run gone.
     daily(&f.root, "gitea", ".", &["2.0.0"]);
     fs::remove_dir_all(f.root.join("mumble-02")).unwrap();
@@ -178,13 +187,14 @@ fn update_reads_only_new_and_changed_runs() {
     let (h, s, _) = index(&f);
     assert_eq!(
         (s.read, s.changed, s.new, s.removed, s.unchanged),
-        (2, 1, 1, 1, 1)
+        (3, 2, 1, 1, 0)
     );
     assert_eq!(s.runs, 3);
     assert_eq!(
         h.run_ids(Some("mumble")).unwrap(),
         vec!["mumble-00", "mumble-01"]
     );
+    assert_eq!(h.test_history("mumble", T).unwrap().strip, "..");
 }
 
 #[test]

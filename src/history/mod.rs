@@ -256,7 +256,13 @@ impl History {
             delete_run(&tx, id).map_err(db_err(&self.db))?;
         }
         if !todo.is_empty() {
-            read_all(&tx, &todo, rules, warnings).map_err(db_err(&self.db))?;
+            // Runs the index has never seen have no rows to replace.
+            let fresh: BTreeSet<&str> = todo
+                .iter()
+                .map(|f| f.id.as_str())
+                .filter(|id| !known.contains_key(*id))
+                .collect();
+            read_all(&tx, &todo, &fresh, rules, warnings).map_err(db_err(&self.db))?;
         }
         if !todo.is_empty() || !removed.is_empty() {
             stats.load_changed = recompute_load(&tx).map_err(db_err(&self.db))?;
@@ -521,6 +527,7 @@ fn delete_run(tx: &Connection, id: &str) -> rusqlite::Result<()> {
 fn read_all(
     tx: &Connection,
     todo: &[&scan::Found],
+    fresh: &BTreeSet<&str>,
     rules: &RuleSet,
     warnings: &mut Warnings,
 ) -> rusqlite::Result<()> {
@@ -558,7 +565,7 @@ fn read_all(
         for row in recv {
             bar.inc();
             if result.is_ok() {
-                result = write_run(tx, &row);
+                result = write_run(tx, &row, !fresh.contains(row.id.as_str()));
             }
         }
         result
@@ -570,8 +577,12 @@ fn read_all(
     Ok(())
 }
 
-fn write_run(tx: &Connection, row: &scan::RunRow) -> rusqlite::Result<()> {
-    delete_run(tx, &row.id)?;
+/// Writes one run's rows; `replace` removes the rows of its previous
+/// reading first (a changed run), which a new run does not need.
+fn write_run(tx: &Connection, row: &scan::RunRow, replace: bool) -> rusqlite::Result<()> {
+    if replace {
+        delete_run(tx, &row.id)?;
+    }
     let tiers: BTreeMap<&str, &str> = row
         .tiers
         .iter()
