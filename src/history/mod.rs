@@ -24,6 +24,7 @@
 
 mod report;
 mod scan;
+/// The pure rules over a test's outcomes (strip, flip rate, first bad run).
 pub mod stats;
 mod store;
 
@@ -40,7 +41,9 @@ use crate::error::{Error, Result, Warnings};
 use crate::model::{Evidence, Outcome, RunKind, TierStatus};
 use crate::rules::RuleSet;
 
+/// The history types the verdict stage cites.
 pub use stats::{BREAK_STREAK, Counts, FirstBad, RunOutcome, normalise};
+/// The index's schema version; a database of another one is rebuilt.
 pub use store::SCHEMA_VERSION;
 
 /// Every test of a run red, with at least this many tests, makes the run
@@ -763,7 +766,7 @@ pub fn command(args: &crate::cli::HistoryArgs, out: &mut dyn std::io::Write) -> 
         histories.push(history.test_history(recipe, test)?);
     }
     let written = match args.format {
-        crate::cli::PlainFormat::Table => report::table(out, &history, &stats, &histories),
+        crate::cli::PlainFormat::Table => report::table(out, &stats, &histories),
         crate::cli::PlainFormat::Json => report::json(out, &history, &stats, &histories, &warnings),
     };
     match written {

@@ -20,9 +20,10 @@ const STRIP_RUNS: usize = 30;
 /// The version of the `history --format json` document.
 pub const JSON_SCHEMA: u32 = 1;
 
+/// The table: one row per test (recipe, test, the newest runs' strip, red
+/// count, flip rate) and its summary sentence under it.
 pub fn table(
     out: &mut dyn Write,
-    h: &History,
     stats: &UpdateStats,
     tests: &[TestHistory],
 ) -> std::io::Result<()> {
@@ -36,7 +37,6 @@ pub fn table(
         tests.len(),
         if tests.is_empty() { ", none red" } else { "" }
     )?;
-    let _ = h;
     if tests.is_empty() {
         return Ok(());
     }
@@ -126,6 +126,7 @@ struct TestDoc<'a> {
     summary: String,
 }
 
+/// The JSON document: every test's full history with run ids.
 pub fn json(
     out: &mut dyn Write,
     h: &History,
