@@ -44,22 +44,14 @@ pub fn table(
     writeln!(
         out,
         "{:<16} {:<30} {:<30} {:>7} {:>5}",
-        "RECIPE", "TEST", "LAST 30 RUNS (old → new)", "RED", "FLIP"
+        "RECIPE", "TEST", "LAST 30 RUNS (old → new)", "RED/RAN", "FLIP"
     )?;
     for t in tests {
         let last = t.last(STRIP_RUNS);
         let strip = super::stats::strip(last);
-        let red_last = last
-            .iter()
-            .filter(|r| r.outcome.is_some_and(|o| o.is_red()))
-            .count();
-        let ran_last = last
-            .iter()
-            .filter(|r| {
-                r.outcome
-                    .is_some_and(|o| o.is_red() || o == crate::model::Outcome::Pass)
-            })
-            .count();
+        // Counted as the summary counts: infrastructure runs left out.
+        let c = super::stats::counts(last);
+        let (red_last, ran_last) = (c.red, c.total);
         writeln!(
             out,
             "{:<16} {:<30} {:<30} {:>7} {:>5.2}",
