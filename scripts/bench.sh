@@ -38,11 +38,11 @@ if ! command -v rg >/dev/null; then
 fi
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
-cargo build --release --bin ccci-triage --bin ccci-gen-runs
+cargo build --release --bin ccci-triage --example ccci-gen-runs
 target=${CARGO_TARGET_DIR:-$repo/target}/release
 mkdir -p "$WORK/bin"
 # Private copies: a shared target dir may be rebuilt under us.
-cp "$target/ccci-triage" "$target/ccci-gen-runs" "$WORK/bin/"
+cp "$target/ccci-triage" "$target/examples/ccci-gen-runs" "$WORK/bin/"
 ccci=$WORK/bin/ccci-triage
 gen=$WORK/bin/ccci-gen-runs
 

@@ -13,6 +13,7 @@ use crate::cli::{FilterArgs, InputArgs};
 use crate::error::{Error, Result, Warnings};
 use crate::evidence::{Gatherer, Sources};
 use crate::failures;
+use crate::history::History;
 use crate::ingest::{self, Ingested, Inputs};
 use crate::model::{Class, Failure, Signal, Triaged};
 use crate::probe::Prober;
@@ -137,9 +138,15 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
         recipes: recipes_dir(input.recipes.as_deref()),
         ccci: input.ccci.clone(),
     };
+    let history = if input.no_history {
+        None
+    } else {
+        open_history(&paths, &rules, &mut warnings)
+    };
     let mut triaged = Vec::with_capacity(list.len());
     {
         let mut gatherer = Gatherer::new(&ingested, &rules, sources, prober.as_mut());
+        gatherer.history = history.as_ref();
         for failure in list {
             let facts = gatherer.gather(&failure);
             let verdict = verdict::decide(&verdict::Input {
@@ -160,6 +167,9 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
                 warnings.push("probe", w);
             }
         }
+    }
+    if let Some(h) = &history {
+        mark_shared_causes(h, &ingested, &mut triaged);
     }
     if !filter.class.is_empty() {
         triaged.retain(|t| {
@@ -185,6 +195,73 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
         triaged,
         warnings,
     })
+}
+
+/// Opens and updates the run index of the runs root the inputs live in
+/// (the root itself, or the parent of a run directory). A failure here is a
+/// warning: triage goes on without history.
+fn open_history(paths: &[PathBuf], rules: &RuleSet, warnings: &mut Warnings) -> Option<History> {
+    let first = paths.iter().find(|p| p.is_dir())?;
+    let root = if first.join("results.json").exists() || first.join("junit").is_dir() {
+        first.parent()?.to_path_buf()
+    } else {
+        first.clone()
+    };
+    let opened = History::open(None, &root).and_then(|mut h| {
+        h.update(&root, rules, warnings)?;
+        Ok(h)
+    });
+    match opened {
+        Ok(h) => Some(h),
+        Err(e) => {
+            warnings.push(
+                "history",
+                format!("{}; triage goes on without it", e.message),
+            );
+            None
+        }
+    }
+}
+
+/// One cause that hit several recipes of the same sweep (a registry rate
+/// limit, a full disk) is one finding, not N: each failure it explains
+/// names the others, so the operator fixes the node once.
+fn mark_shared_causes(history: &History, ingested: &Ingested, triaged: &mut [Triaged]) {
+    let sweep_runs: Vec<String> = ingested
+        .runs
+        .iter()
+        .filter(|r| r.kind == crate::model::RunKind::Sweep)
+        .map(|r| r.id.clone())
+        .collect();
+    if sweep_runs.len() < 2 {
+        return;
+    }
+    for cf in history.co_failures(&sweep_runs) {
+        let key = match &cf.key {
+            crate::history::CoKey::Signature(rule) => format!("signature `{rule}`"),
+            crate::history::CoKey::Message(m) => format!("message `{m}`"),
+        };
+        for t in triaged
+            .iter_mut()
+            .filter(|t| cf.runs.contains(&t.failure.run_id))
+        {
+            let matches = match &cf.key {
+                crate::history::CoKey::Signature(rule) => {
+                    t.verdict.rule.as_deref() == Some(rule.as_str())
+                }
+                crate::history::CoKey::Message(_) => true,
+            };
+            if !matches {
+                continue;
+            }
+            t.verdict.cause.push_str(&format!(
+                " One shared cause across the sweep: the same {key} hit {} recipes ({}).",
+                cf.recipes.len(),
+                cf.recipes.join(", ")
+            ));
+            t.verdict.evidence.extend(cf.evidence.iter().cloned());
+        }
+    }
 }
 
 /// The signals worth showing with a failure: those on its own lines, the

@@ -677,3 +677,92 @@ fn a_replayed_dns_probe_confirms_the_routing_collision() {
         "{probe:#}"
     );
 }
+
+/// Writes a minimal sweep run: install failed, with `line` in its console.
+fn sweep_run(root: &Path, id: &str, recipe: &str, start: &str, end: &str, line: &str) {
+    let dir = root.join(id);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("results.json"),
+        format!(
+            r#"{{"schema": 2, "recipe": "{recipe}", "version": "1.0.0+1", "ref": "0123456789ab", "run_id": "{id}",
+               "finished": {end}, "results": {{"install": "fail"}}, "rungs": {{"install": "fail"}}}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(format!("{id}.console.log")),
+        format!(
+            "{start} INFO run: start recipe={recipe} version=1.0.0+1 run_id={id} ref=0123456789ab\n\
+             {start} ERROR deploy: {line}\n\
+             {start} ERROR tier: install FAIL reason=\"deploy failed\"\n\
+             {start} INFO run: RESULT: install FAIL\n\
+             {start} INFO run: end rc=4\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn one_registry_outage_across_a_sweep_is_reported_as_one_shared_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("runs");
+    let limit = "toomanyrequests: You have reached your unauthenticated pull rate limit";
+    sweep_run(
+        &root,
+        "sweep-20260621-alpha",
+        "alpha",
+        "2026-06-21T03:00:00Z",
+        "1781924400",
+        limit,
+    );
+    sweep_run(
+        &root,
+        "sweep-20260621-beta",
+        "beta",
+        "2026-06-21T03:20:00Z",
+        "1781925600",
+        limit,
+    );
+    let sweep = dir.path().join("sweep.log");
+    std::fs::write(
+        &sweep,
+        "===== nightly cold sweep: enrolled canonicals = [alpha, beta] =====\n\
+         2026-06-21T03:00:00Z [alpha] run_on_tag 1.0.0+1 run_id=sweep-20260621-alpha\n\
+         2026-06-21T03:19:00Z [alpha] FAIL (canonical unchanged)\n\
+         2026-06-21T03:20:00Z [beta] run_on_tag 1.0.0+1 run_id=sweep-20260621-beta\n\
+         2026-06-21T03:39:00Z [beta] FAIL (canonical unchanged)\n",
+    )
+    .unwrap();
+    let out = bin()
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .arg(&root)
+        .arg("--sweep-log")
+        .arg(&sweep)
+        .args(["--format", "json", "--canonicals", "/nonexistent"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for run in ["sweep-20260621-alpha", "sweep-20260621-beta"] {
+        let f = failure(&v, run, "install", None);
+        assert_eq!(f["rule"], "harness.pull-rate-limit", "{f:#}");
+        let cause = f["cause"].as_str().unwrap();
+        assert!(
+            cause.contains("shared cause") && cause.contains("alpha, beta"),
+            "{cause}"
+        );
+    }
+    // The index lives in the cache, never under the runs root.
+    assert!(dir.path().join("cache").join("ccci-triage").is_dir());
+    assert!(
+        walkdir::WalkDir::new(&root)
+            .into_iter()
+            .flatten()
+            .all(|e| !e.file_name().to_string_lossy().contains("sqlite"))
+    );
+}

@@ -139,6 +139,8 @@ pub struct Facts {
     pub stale: Option<StaleFacts>,
     pub reference: Option<Reference>,
     pub probe: Option<DnsReport>,
+    /// The test's outcomes across every indexed run of the recipe.
+    pub history: Option<crate::history::TestHistory>,
     /// Checks that could not run, and why.
     pub skipped: Vec<String>,
 }
@@ -160,6 +162,8 @@ pub struct Gatherer<'a> {
     pub rules: &'a RuleSet,
     pub sources: Sources,
     pub prober: Option<&'a mut Prober>,
+    /// The run index, when triage could open it.
+    pub history: Option<&'a crate::history::History>,
     statics: HashMap<(PathBuf, Option<String>), Option<Rc<StaticFacts>>>,
     /// Probe errors, reported once as warnings.
     pub probe_warnings: Vec<String>,
@@ -177,6 +181,7 @@ impl<'a> Gatherer<'a> {
             rules,
             sources,
             prober,
+            history: None,
             statics: HashMap::new(),
             probe_warnings: Vec::new(),
         }
@@ -211,6 +216,14 @@ impl<'a> Gatherer<'a> {
             _ => None,
         };
         let probe = self.probe(failure, recipe.as_deref(), &signals, &mut skipped);
+        let history = match (self.history, &failure.recipe, &failure.test) {
+            (Some(h), Some(r), Some(t)) => h.test_history(r, t).ok().filter(|th| th.total > 1),
+            (None, _, Some(_)) => {
+                skipped.push("history: no run index (a single file, or --no-history)".into());
+                None
+            }
+            _ => None,
+        };
         Facts {
             signals,
             cross,
@@ -218,6 +231,7 @@ impl<'a> Gatherer<'a> {
             stale,
             reference,
             probe,
+            history,
             skipped,
         }
     }

@@ -242,6 +242,7 @@ pub fn summary(c: &Counts, first_bad: Option<&FirstBad>) -> String {
                 parts.push(format!("red in {} of the last {} runs", c.red, c.total));
             }
         }
+        _ if c.red == c.total && c.total == 1 => parts.push("red in its one run".to_string()),
         _ if c.red == c.total => parts.push(format!("red in all {} runs", c.total)),
         _ if c.red == 0 => parts.push(format!("green in all {} runs", c.total)),
         _ => {
@@ -262,6 +263,9 @@ pub fn summary(c: &Counts, first_bad: Option<&FirstBad>) -> String {
     if c.red > 0 {
         if c.isolation_runs == 0 {
             parts.push("no isolation run".to_string());
+        } else if c.isolation_runs == 1 {
+            let word = if c.green_alone == 1 { "green" } else { "red" };
+            parts.push(format!("{word} in the one isolation run"));
         } else if c.green_alone == c.isolation_runs {
             parts.push(format!("green in all {} isolation runs", c.isolation_runs));
         } else if c.green_alone == 0 {

@@ -124,7 +124,18 @@ pub fn decide(input: &Input) -> Verdict {
             }),
         }
     }
-    let (rung, d) = decided.unwrap_or_else(|| ("unknown".to_string(), unknown(input)));
+    let (rung, mut d) = decided.unwrap_or_else(|| ("unknown".to_string(), unknown(input)));
+    // The run index speaks for every class: how this test fared across all
+    // runs of the recipe, under load and alone.
+    if let Some(h) = &input.facts.history {
+        d.evidence.push(Evidence::new(
+            format!(
+                "ccci-triage history --recipe {} --test '{}'",
+                h.recipe, h.test
+            ),
+            format!("{} [{}]", h.summary(), h.strip),
+        ));
+    }
     let ruled_out = rule_out(input, d.class);
     Verdict {
         class: d.class,
