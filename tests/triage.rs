@@ -766,3 +766,39 @@ fn one_registry_outage_across_a_sweep_is_reported_as_one_shared_cause() {
             .all(|e| !e.file_name().to_string_lossy().contains("sqlite"))
     );
 }
+
+#[test]
+fn a_run_dir_given_alone_still_sees_its_load_and_its_isolation_reruns() {
+    let h = host();
+    let out = bin()
+        .arg(h.join("runs").join("753"))
+        .args(["--format", "json", "--canonicals", "/nonexistent"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "only the run asked about is reported");
+    let overlapping: Vec<&str> = runs[0]["overlapping"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        overlapping,
+        vec!["754", "sweep-20260614-discourse", "sweep-20260614-gitea"]
+    );
+    let f = failure(&v, "753", "restore", Some("::test_restore_returns_state"));
+    assert_eq!(verdict(f), ("recipe-defect".into(), "confirmed".into()));
+    assert!(
+        ruled_out(f, "flake").contains("redfix-mattermost-lts"),
+        "{f:#}"
+    );
+    // Siblings read for context do not warn (broken-files is not asked about).
+    assert!(
+        v["warnings"].as_array().unwrap().is_empty(),
+        "{:#}",
+        v["warnings"]
+    );
+}

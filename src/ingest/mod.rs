@@ -124,16 +124,44 @@ pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Resu
         out.sweep_signals = signals;
     }
 
-    for (id, src) in sources {
-        // A run read only for context (load, cross-run evidence) does not
-        // warn: the user did not ask about it.
-        let mut own = Warnings::new();
-        let (run, signals) = read_run(&id, src, rules, &mut own);
-        if out.targets.contains(&id) {
-            warnings.extend(own);
-        }
+    // The runs asked about are read whole. The others are context: their
+    // spans give the load, and those of the same recipes give cross-run
+    // evidence. A runs root keeps every run forever, so context is read as
+    // lightly as it can be: results.json and the console's first and last
+    // lines for every run, the rest only for runs of a recipe that matters.
+    let (targets, context): (Vec<_>, Vec<_>) = sources
+        .into_iter()
+        .partition(|(id, _)| out.targets.contains(id));
+    let mut recipes: BTreeSet<String> = BTreeSet::new();
+    for (id, src) in targets {
+        let (run, signals) = read_run(&id, src, rules, warnings);
+        recipes.extend(run.recipe.clone());
         out.console_signals.insert(id, signals);
         out.runs.push(run);
+    }
+    if let Some(sweep) = &out.sweep {
+        recipes.extend(sweep.entries.iter().map(|e| e.recipe.clone()));
+    }
+    for (id, src) in context {
+        // A run read only for context does not warn: the user did not ask
+        // about it.
+        let mut quiet = Warnings::new();
+        let light = read_light(&id, &src, rules, &mut quiet);
+        let related = light.recipe.as_ref().is_none_or(|r| recipes.contains(r));
+        if related {
+            let (mut run, mut signals) = read_run(&id, src, rules, &mut quiet);
+            // Keep what cross-run evidence reads; drop the parsed console.
+            run.console = None;
+            signals.retain(|s| {
+                rules.get(&s.rule).is_some_and(|r| r.trouble)
+                    || s.rule.starts_with("run.")
+                    || s.rule == ids::TIER_EXPECTED_NA
+            });
+            out.console_signals.insert(id, signals);
+            out.runs.push(run);
+        } else {
+            out.runs.push(light);
+        }
     }
     if let Some(sweep) = &out.sweep {
         apply_sweep(&mut out.runs, sweep);
@@ -473,6 +501,70 @@ fn read_run(
         }
     }
     (run, signals)
+}
+
+/// A run read for its span only: results.json, and the first and last
+/// 64 KiB of its console (the `run: start` line, the first and last event
+/// times, the `RESULT` and `end` lines), never the whole log.
+fn read_light(id: &str, src: &RunSources, rules: &RuleSet, warnings: &mut Warnings) -> Run {
+    const EDGE: u64 = 64 << 10;
+    let bare = RunSources {
+        dir: src.dir.clone(),
+        results: src.results.clone(),
+        junit: Vec::new(),
+        console: None,
+    };
+    let (mut run, _) = read_run(id, bare, rules, warnings);
+    let Some(path) = &src.console else {
+        // No console: the JUnit files are the span (suite timestamps and
+        // times), and they are small.
+        let with_junit = RunSources {
+            dir: src.dir.clone(),
+            results: src.results.clone(),
+            junit: src.junit.clone(),
+            console: None,
+        };
+        return read_run(id, with_junit, rules, warnings).0;
+    };
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return run;
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = Vec::new();
+    let _ = (&mut file).take(EDGE).read_to_end(&mut head);
+    let mut tail = Vec::new();
+    if len > EDGE {
+        if file.seek(SeekFrom::Start(len.saturating_sub(EDGE))).is_ok() {
+            let _ = file.read_to_end(&mut tail);
+            // Drop the partial first line of the tail window.
+            if let Some(nl) = tail.iter().position(|&b| b == b'\n') {
+                tail.drain(..=nl);
+            }
+        }
+    } else {
+        tail = head.clone();
+    }
+    let head_text = String::from_utf8_lossy(&head);
+    let tail_text = String::from_utf8_lossy(&tail);
+    let head_log = log::parse(&head_text, path, rules, ids::CONSOLE_EVENT);
+    let tail_log = log::parse(&tail_text, path, rules, ids::CONSOLE_EVENT);
+    let mut signals = rules.scan(Scope::Console, &head, path, 1);
+    signals.extend(rules.scan(Scope::Console, &tail, path, 1));
+    apply_console(&mut run, &signals, rules);
+    let first = log::span(&head_log).0;
+    let last = log::span(&tail_log).1;
+    run.span.started = [run.span.started, first].into_iter().flatten().min();
+    if run.span.finished.is_none() {
+        run.span.finished = last;
+    }
+    if let (Some(dir), Some(recipe)) = (&src.dir, &run.recipe) {
+        let c = dir.join("abra").join("recipes").join(recipe);
+        if c.is_dir() {
+            run.checkout = Some(c);
+        }
+    }
+    run
 }
 
 /// Facts from the console's own lines: recipe, version, tier results,
