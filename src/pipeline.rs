@@ -202,15 +202,31 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
 /// warning: triage goes on without history.
 fn open_history(paths: &[PathBuf], rules: &RuleSet, warnings: &mut Warnings) -> Option<History> {
     let first = paths.iter().find(|p| p.is_dir())?;
-    let root = if first.join("results.json").exists() || first.join("junit").is_dir() {
+    let given_run_dir = first.join("results.json").exists() || first.join("junit").is_dir();
+    let root = if given_run_dir {
         first.parent()?.to_path_buf()
     } else {
         first.clone()
     };
+    // Indexing reads every run of the root; its warnings are about runs the
+    // user asked about only when the root itself was asked about.
+    let mut index_warnings = Warnings::new();
     let opened = History::open(None, &root).and_then(|mut h| {
-        h.update(&root, rules, warnings)?;
+        h.update(&root, rules, &mut index_warnings)?;
         Ok(h)
     });
+    if !given_run_dir {
+        // Ingest already warned about each file; keep the index's own.
+        for w in index_warnings.into_vec() {
+            if !warnings
+                .as_slice()
+                .iter()
+                .any(|x| x.split(':').next() == w.split(':').next())
+            {
+                warnings.push("history", w);
+            }
+        }
+    }
     match opened {
         Ok(h) => Some(h),
         Err(e) => {

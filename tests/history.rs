@@ -538,3 +538,28 @@ fn the_command_prints_json_with_run_ids_and_a_table_within_100_columns() {
         assert!(line.chars().count() <= 100, "too wide: {line:?}");
     }
 }
+
+/// Two triages updating the same index at once: the second waits for the
+/// first and both succeed, with every run indexed once.
+#[test]
+fn concurrent_updates_of_one_index_do_not_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/runs");
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let cache = cache.clone();
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let rules = ccci_triage::rules::RuleSet::builtin();
+                let mut h = ccci_triage::history::History::open(Some(&cache), &root).unwrap();
+                let mut w = ccci_triage::error::Warnings::new();
+                h.update(&root, &rules, &mut w).map(|s| s.runs)
+            })
+        })
+        .collect();
+    for h in handles {
+        let runs = h.join().unwrap().expect("update succeeds");
+        assert_eq!(runs, 27);
+    }
+}

@@ -219,9 +219,16 @@ impl History {
             )));
         }
         let found = scan::discover(&root_c, warnings);
+        // One writer at a time, from the read of what is known to the
+        // commit: two triages updating the same index at once must not both
+        // decide a run is new (the second waits on the busy timeout, then
+        // sees the first one's rows).
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_err(&self.db))?;
         let known: HashMap<String, String> = {
-            let mut st = self
-                .conn
+            let mut st = tx
                 .prepare("SELECT id, signature FROM runs")
                 .map_err(db_err(&self.db))?;
             st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -254,7 +261,6 @@ impl History {
         stats.read = todo.len();
         stats.removed = removed.len();
 
-        let tx = self.conn.transaction().map_err(db_err(&self.db))?;
         for id in &removed {
             delete_run(&tx, id).map_err(db_err(&self.db))?;
         }
