@@ -187,6 +187,23 @@ fn io_problem(e: &std::io::Error) -> String {
     }
 }
 
+/// A directory walk's error as a warning naming the entry: a symlink
+/// loop, a permission problem, or whatever the OS said.
+fn walk_warning(e: &walkdir::Error, dir: &Path, warnings: &mut Warnings) {
+    let what = e
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| dir.display().to_string());
+    let problem = if e.loop_ancestor().is_some() {
+        "symlink loop, skipped".to_string()
+    } else {
+        e.io_error()
+            .map(io_problem)
+            .unwrap_or_else(|| e.to_string())
+    };
+    warnings.push(what, problem);
+}
+
 fn dir_name(path: &Path) -> String {
     path.canonicalize()
         .ok()
@@ -220,18 +237,7 @@ fn scan_root(
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let what = e
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| root.display().to_string());
-                let problem = if e.loop_ancestor().is_some() {
-                    "symlink loop, skipped".to_string()
-                } else {
-                    e.io_error()
-                        .map(io_problem)
-                        .unwrap_or_else(|| e.to_string())
-                };
-                warnings.push(what, problem);
+                walk_warning(&e, root, warnings);
                 continue;
             }
         };
@@ -301,20 +307,7 @@ fn add_run_dir(
                     src.junit.push(e.into_path());
                 }
                 Ok(_) => {}
-                Err(e) => {
-                    let what = e
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| junit_dir.display().to_string());
-                    let problem = if e.loop_ancestor().is_some() {
-                        "symlink loop, skipped".to_string()
-                    } else {
-                        e.io_error()
-                            .map(io_problem)
-                            .unwrap_or_else(|| e.to_string())
-                    };
-                    warnings.push(what, problem);
-                }
+                Err(e) => walk_warning(&e, &junit_dir, warnings),
             }
         }
     }
