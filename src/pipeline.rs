@@ -113,10 +113,31 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
     }
     let since = filter.since.as_deref().map(parse_since).transpose()?;
     let mut warnings = Warnings::new();
+    let history = if input.no_history {
+        None
+    } else {
+        open_history(&paths, &rules, &mut warnings)
+    };
+    // With the index, the siblings of a run directory come from it instead
+    // of being read again.
+    let context = match &history {
+        Some(h) if paths.iter().any(|p| is_run_dir(p)) => match h.context_runs(&rules) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                warnings.push(
+                    "history",
+                    format!("{}; siblings are read from disk", e.message),
+                );
+                None
+            }
+        },
+        _ => None,
+    };
     let inputs = Inputs {
         paths: paths.clone(),
         sweep_log: input.sweep_log.clone(),
         canonicals: Some(input.canonicals.clone()),
+        context,
     };
     let mut ingested = ingest::ingest(&inputs, &rules, &mut warnings)?;
     for run in ingested.runs.iter_mut().filter(|r| r.version.is_none()) {
@@ -137,11 +158,6 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
     let sources = Sources {
         recipes: recipes_dir(input.recipes.as_deref()),
         ccci: input.ccci.clone(),
-    };
-    let history = if input.no_history {
-        None
-    } else {
-        open_history(&paths, &rules, &mut warnings)
     };
     let mut triaged = Vec::with_capacity(list.len());
     {
@@ -197,12 +213,17 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
     })
 }
 
+/// A run directory has a results.json or a junit/ directory.
+fn is_run_dir(p: &Path) -> bool {
+    p.join("results.json").exists() || p.join("junit").is_dir()
+}
+
 /// Opens and updates the run index of the runs root the inputs live in
 /// (the root itself, or the parent of a run directory). A failure here is a
 /// warning: triage goes on without history.
 fn open_history(paths: &[PathBuf], rules: &RuleSet, warnings: &mut Warnings) -> Option<History> {
     let first = paths.iter().find(|p| p.is_dir())?;
-    let given_run_dir = first.join("results.json").exists() || first.join("junit").is_dir();
+    let given_run_dir = is_run_dir(first);
     let root = if given_run_dir {
         first.parent()?.to_path_buf()
     } else {

@@ -22,6 +22,8 @@
 //! - A database of another schema version, or one that cannot be read, is
 //!   rebuilt, with a warning: the index is a cache of the runs root.
 
+mod context;
+pub use context::Context;
 mod report;
 mod scan;
 /// The pure rules over a test's outcomes (strip, flip rate, first bad run).

@@ -32,6 +32,10 @@ pub struct Inputs {
     pub paths: Vec<PathBuf>,
     pub sweep_log: Option<PathBuf>,
     pub canonicals: Option<PathBuf>,
+    /// Every other run of the root, already known (from the history
+    /// index): when given, the siblings of a run directory are taken from
+    /// here instead of being read again.
+    pub context: Option<(Vec<Run>, BTreeMap<String, Vec<Signal>>)>,
 }
 
 /// Everything read.
@@ -69,6 +73,7 @@ struct RunSources {
 pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Result<Ingested> {
     let mut sources: BTreeMap<String, RunSources> = BTreeMap::new();
     let mut targets = BTreeSet::new();
+    let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
     for path in &inputs.paths {
         let meta = std::fs::metadata(path).map_err(|e| {
             Error::usage(format!("{}: {}", path.display(), io_problem(&e))).with_hint(
@@ -80,9 +85,13 @@ pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Resu
                 let id = dir_name(path);
                 add_run_dir(&mut sources, &id, path, warnings);
                 targets.insert(id);
-                // Siblings give the load and the cross-run evidence.
+                // Siblings give the load and the cross-run evidence: from
+                // the index when there is one, else read here.
                 if let Some(root) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    scan_root(root, &mut sources, &mut BTreeSet::new(), warnings, true);
+                    roots.insert(root.to_path_buf());
+                    if inputs.context.is_none() {
+                        scan_root(root, &mut sources, &mut BTreeSet::new(), warnings, true);
+                    }
                 }
             } else {
                 scan_root(path, &mut sources, &mut targets, warnings, false);
@@ -115,6 +124,11 @@ pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Resu
         // The sweep's recipes are triaged too: their runs become targets.
         for e in &sweep.entries {
             if let Some(id) = &e.run_id {
+                if !sources.contains_key(id) {
+                    if let Some(dir) = roots.iter().map(|r| r.join(id)).find(|d| is_run_dir(d)) {
+                        add_run_dir(&mut sources, id, &dir, warnings);
+                    }
+                }
                 if sources.contains_key(id) {
                     out.targets.insert(id.clone());
                 }
@@ -161,6 +175,16 @@ pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Resu
             out.runs.push(run);
         } else {
             out.runs.push(light);
+        }
+    }
+    if let Some((runs, signals)) = &inputs.context {
+        let read: BTreeSet<String> = out.runs.iter().map(|r| r.id.clone()).collect();
+        for run in runs.iter().filter(|r| !read.contains(&r.id)) {
+            out.console_signals.insert(
+                run.id.clone(),
+                signals.get(&run.id).cloned().unwrap_or_default(),
+            );
+            out.runs.push(run.clone());
         }
     }
     if let Some(sweep) = &out.sweep {
