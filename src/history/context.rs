@@ -20,8 +20,7 @@ use crate::model::{
 };
 use crate::rules::RuleSet;
 
-/// Context runs and their signals, by run id.
-pub type Context = (Vec<Run>, BTreeMap<String, Vec<Signal>>);
+pub use crate::ingest::Context;
 
 impl History {
     /// Every indexed run as a light [`Run`], with the signals the index

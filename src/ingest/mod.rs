@@ -26,6 +26,10 @@ use crate::error::{Error, Result, Warnings};
 use crate::model::{Canonical, Run, RunKind, Signal, Span, Sweep, Tier, TierStatus};
 use crate::rules::{RuleSet, Scope, ids};
 
+/// Runs known without reading them (from the history index), with their
+/// console signals by run id.
+pub type Context = (Vec<Run>, BTreeMap<String, Vec<Signal>>);
+
 /// What to read.
 #[derive(Clone, Debug, Default)]
 pub struct Inputs {
@@ -35,7 +39,7 @@ pub struct Inputs {
     /// Every other run of the root, already known (from the history
     /// index): when given, the siblings of a run directory are taken from
     /// here instead of being read again.
-    pub context: Option<(Vec<Run>, BTreeMap<String, Vec<Signal>>)>,
+    pub context: Option<Context>,
 }
 
 /// Everything read.
