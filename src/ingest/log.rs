@@ -54,6 +54,108 @@ pub fn parse(text: &str, path: &Path, rules: &RuleSet, grammar: &str) -> Log {
     log
 }
 
+/// How much of a console is held at once: it is read in chunks of this
+/// size, cut at line ends, so memory stays flat however long the log.
+const CHUNK: usize = 4 << 20;
+
+/// At most this many signals of one rule are kept from one console: a
+/// health check polled every second matches thousands of lines, and the
+/// verdicts need the first few and the fact that there were more.
+const MAX_PER_RULE: usize = 64;
+
+/// Reads a console log in bounded memory: scans every chunk with the
+/// console rules and keeps, of the events, only the first and the last
+/// (the span and the cut-off evidence need no more). Returns the log, its
+/// signals (at most [`MAX_PER_RULE`] per rule) and whether any line fit the
+/// grammar.
+pub fn read_console(path: &Path, rules: &RuleSet) -> std::io::Result<(Log, Vec<Signal>)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut log = Log {
+        path: path.to_path_buf(),
+        ..Log::default()
+    };
+    let mut signals: Vec<Signal> = Vec::new();
+    let mut per_rule: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+    let mut first_line = 1u32;
+    let mut eof = false;
+    while !eof {
+        let start = buf.len();
+        buf.resize(start + CHUNK, 0);
+        let n = read_full(&mut file, &mut buf[start..])?;
+        buf.truncate(start + n);
+        eof = n == 0;
+        // Process whole lines; keep a trailing partial line for the next
+        // round (or all of it at the end of the file).
+        let cut = if eof {
+            buf.len()
+        } else {
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None => continue,
+            }
+        };
+        if cut == 0 {
+            continue;
+        }
+        let chunk = &buf[..cut];
+        for sig in rules.scan(Scope::Console, chunk, path, first_line) {
+            let seen = per_rule.entry(sig.rule.clone()).or_default();
+            *seen += 1;
+            if *seen <= MAX_PER_RULE {
+                signals.push(sig);
+            }
+        }
+        let text = String::from_utf8_lossy(chunk);
+        let part = parse(&text, path, rules, ids::CONSOLE_EVENT);
+        let shift = first_line - 1;
+        let mut events = part.events.into_iter().map(|mut e| {
+            e.line += shift;
+            for c in &mut e.continuation {
+                c.0 += shift;
+            }
+            e
+        });
+        if log.events.is_empty() {
+            if let Some(e) = events.next() {
+                log.events.push(e);
+            }
+            if log.preamble.is_empty() {
+                log.preamble = part
+                    .preamble
+                    .into_iter()
+                    .take(16)
+                    .map(|(n, l)| (n + shift, l))
+                    .collect();
+            }
+        }
+        if let Some(last) = events.next_back() {
+            if log.events.len() > 1 {
+                log.events.pop();
+            }
+            log.events.push(last);
+        }
+        first_line += part.line_count;
+        log.line_count = first_line - 1;
+        buf.drain(..cut);
+    }
+    Ok((log, signals))
+}
+
+/// Fills `buf` from `r` until it is full or the input ends.
+fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// Parses an RFC 3339 time (with `Z` or an offset).
 pub fn parse_time(s: &str) -> Option<Timestamp> {
     s.parse::<Timestamp>().ok()
@@ -253,6 +355,41 @@ mod tests {
         assert_eq!(b.promote_failed.as_ref().unwrap().source, "s.log:3");
         assert_eq!(sweep.entries[1].cold_rc, Some(142));
         assert_eq!(sweep.started, b.first);
+    }
+
+    #[test]
+    fn a_console_read_in_chunks_keeps_line_numbers_and_its_edges() {
+        let rules = RuleSet::builtin();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.console.log");
+        let mut text =
+            String::from("2026-06-14T03:00:00Z INFO run: start recipe=x version=1 run_id=r\n");
+        // Well past one chunk, with a signature near the end.
+        let filler = "2026-06-14T03:00:01Z DEBUG deploy: polling UpdateStatus=updating (tasks 0/1) ..........\n";
+        while text.len() < CHUNK * 2 + 1000 {
+            text.push_str(filler);
+        }
+        let lines_before = text.lines().count() as u32;
+        text.push_str("2026-06-14T03:30:00Z ERROR deploy: FATA deploy timed out\n");
+        text.push_str("2026-06-14T03:31:00Z INFO run: end rc=4");
+        std::fs::write(&path, &text).unwrap();
+        let (log, signals) = read_console(&path, &rules).unwrap();
+        assert_eq!(log.line_count, lines_before + 2);
+        assert_eq!(
+            log.events.len(),
+            2,
+            "only the first and the last event are kept"
+        );
+        assert_eq!(log.events[1].line, lines_before + 2);
+        let (first, last) = span(&log);
+        assert_eq!(first.unwrap().to_string(), "2026-06-14T03:00:00Z");
+        assert_eq!(last.unwrap().to_string(), "2026-06-14T03:31:00Z");
+        let timeout = signals
+            .iter()
+            .find(|s| s.rule == ids::DEPLOY_TIMEOUT)
+            .unwrap();
+        assert_eq!(timeout.loc.line, Some(lines_before + 1));
+        assert!(signals.iter().any(|s| s.rule == ids::RUN_END));
     }
 
     #[test]

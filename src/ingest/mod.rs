@@ -454,18 +454,16 @@ fn read_run(
     }
     let mut signals = Vec::new();
     if let Some(p) = &src.console {
-        match std::fs::read(p) {
-            Ok(bytes) => {
-                let text = String::from_utf8_lossy(&bytes);
-                let log = log::parse(&text, p, rules, ids::CONSOLE_EVENT);
-                if log.events.is_empty() && !text.trim().is_empty() {
+        match log::read_console(p, rules) {
+            Ok((log, found)) => {
+                if log.events.is_empty() && log.line_count > 0 {
                     warnings.push(
                         p.display(),
                         "no line fits the console grammar (`<time> <LEVEL> <component>: <message>`); \
                          signatures are still scanned",
                     );
                 }
-                signals = rules.scan(Scope::Console, &bytes, p, 1);
+                signals = found;
                 run.console = Some(log);
             }
             Err(e) => warnings.push(p.display(), io_problem(&e)),
