@@ -120,13 +120,14 @@ done
 
 printf '\nhistory index benchmark: %s cores, %s, best of %s\n' "$(nproc)" "$(uname -m)" "$RUNS"
 printf 'one sweep: %s\n\n' "$what"
-printf '%-9s %6s %9s %9s %7s %9s %10s %11s %11s\n' \
-    "root" "runs" "rg (s)" "cold (s)" "ratio" "warm (s)" "sweep (s)" "cold MiB" "warm MiB"
+printf '%-9s %6s %9s %9s %7s %9s %10s %9s %9s %10s\n' \
+    "root" "runs" "rg (s)" "cold (s)" "ratio" "warm (s)" "sweep (s)" "cold MiB" "warm MiB" "sweep MiB"
 for mb in "$SMALL" "$BIG"; do
     read -r size runs rg_t rg_m cold_t cold_m warm_t warm_m sw_t sw_m <<<"${RESULT[$mb]}"
     ratio=$(awk "BEGIN{printf \"%.2fx\", $cold_t / ($rg_t > 0 ? $rg_t : 0.01)}")
-    printf '%-9s %6s %9s %9s %7s %9s %10s %11.1f %11.1f\n' \
+    printf '%-9s %6s %9s %9s %7s %9s %10s %9.1f %9.1f %10.1f\n' \
         "${size}MB" "$runs" "$rg_t" "$cold_t" "$ratio" "$warm_t" "$sw_t" \
-        "$(awk "BEGIN{print $cold_m/1024}")" "$(awk "BEGIN{print $warm_m/1024}")"
+        "$(awk "BEGIN{print $cold_m/1024}")" "$(awk "BEGIN{print $warm_m/1024}")" \
+        "$(awk "BEGIN{print $sw_m/1024}")"
 done
 printf '\ngoals: cold <= 1.0x ripgrep; warm < 1 s; peak memory < 64 MiB and flat\n'
