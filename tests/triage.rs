@@ -624,39 +624,28 @@ fn a_replayed_dns_probe_confirms_the_routing_collision() {
     let h = host();
     let recording =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe/testdata/bluesky-collision.json");
-    let out = bin()
-        .arg(h.join("runs").join("sweep-20260614-bluesky-pds"))
-        .arg("--canonicals")
-        .arg(h.join("ci-warm"))
-        .arg("--probe-replay")
-        .arg(&recording)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let replay = |run: &str| -> Value {
+        let out = bin()
+            .arg(h.join("runs").join(run))
+            .arg("--canonicals")
+            .arg(h.join("ci-warm"))
+            .arg("--probe-replay")
+            .arg(&recording)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
     // Without the sweep log the promote is not known; the run is green.
+    let v = replay("sweep-20260614-bluesky-pds");
     assert!(failures_of(&v, "sweep-20260614-bluesky-pds").is_empty());
 
-    let out = bin()
-        .arg(h.join("runs").join("redfix-bluesky-pds"))
-        .arg("--canonicals")
-        .arg(h.join("ci-warm"))
-        .arg("--probe-replay")
-        .arg(&recording)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = replay("redfix-bluesky-pds");
     let f = failure(&v, "redfix-bluesky-pds", "promote", None);
     assert_eq!(
         verdict(f),
