@@ -18,7 +18,7 @@
 //!   clipped, and when the failures still do not fit, whole failures are
 //!   dropped from the end and the document says how many.
 
-use super::text::{self, clip, code_span, fence, md_inline};
+use super::text::{self, clip, code_span, fence, md_prose};
 use super::{Report, plural};
 use crate::model::{Class, Triaged};
 
@@ -165,7 +165,7 @@ fn failure_block(t: &Triaged) -> String {
 
     out.push_str(&format!(
         "**Cause:** {}\n\n",
-        md_inline(&clip(&v.cause, PROSE_MAX))
+        md_prose(&clip(&v.cause, PROSE_MAX))
     ));
 
     if !f.message.trim().is_empty() {
@@ -201,7 +201,7 @@ fn failure_block(t: &Triaged) -> String {
             out.push_str(&format!(
                 "- not **{}**: {}\n",
                 r.class,
-                md_inline(&clip(&r.why, PROSE_MAX))
+                md_prose(&clip(&r.why, PROSE_MAX))
             ));
         }
         out.push('\n');
@@ -210,7 +210,7 @@ fn failure_block(t: &Triaged) -> String {
     if !v.fix.trim().is_empty() {
         out.push_str(&format!(
             "**Fix:** {}\n\n",
-            md_inline(&clip(&v.fix, PROSE_MAX))
+            md_prose(&clip(&v.fix, PROSE_MAX))
         ));
     }
 

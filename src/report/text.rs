@@ -327,6 +327,39 @@ fn is_link_scheme(before: &[char], after: &[char]) -> bool {
 /// backtick fence is one longer than the longest backtick run inside, and
 /// padded with spaces when the text starts or ends with a backtick, so the
 /// text cannot close the span.
+/// Prose that marks names with backticks (a verdict's cause, fix, or
+/// ruled-out reason): the backticked parts become code spans (inert:
+/// nothing in a code span is HTML or a link), the rest is escaped as
+/// [`md_inline`]. Unbalanced backticks: the whole text is escaped.
+pub fn md_prose(s: &str) -> String {
+    let line = one_line(s);
+    if line.matches('`').count() % 2 != 0 {
+        return md_inline(&line);
+    }
+    line.split('`')
+        .enumerate()
+        .map(|(i, part)| match (i % 2, part.is_empty()) {
+            // md_inline trims; the spaces around a code span are the
+            // prose's own.
+            (0, _) => {
+                let lead = if part.starts_with(char::is_whitespace) {
+                    " "
+                } else {
+                    ""
+                };
+                let trail = if part.ends_with(char::is_whitespace) && !part.trim().is_empty() {
+                    " "
+                } else {
+                    ""
+                };
+                format!("{lead}{}{trail}", md_inline(part))
+            }
+            (_, true) => String::new(),
+            _ => code_span(part),
+        })
+        .collect()
+}
+
 pub fn code_span(s: &str) -> String {
     let line = one_line(s);
     if line.is_empty() {
@@ -411,5 +444,18 @@ mod tests {
         assert!(md_inline("fixes #12").contains("\\#\u{200b}12"));
         // Ordinary colons are left alone.
         assert_eq!(md_inline("image: x:1.2"), "image: x:1.2");
+    }
+
+    #[test]
+    fn prose_keeps_backticked_names_as_code_and_escapes_the_rest() {
+        assert_eq!(
+            md_prose("no `a.b` on `c`, [x](y)"),
+            "no `a.b` on `c`, \\[x\\]\\(y\\)"
+        );
+        // Markup inside a code span is inert; a backtick run inside gets a
+        // longer fence.
+        assert_eq!(md_prose("see `</details>` now"), "see `</details>` now");
+        // Unbalanced: all escaped.
+        assert_eq!(md_prose("a ` b"), "a \\` b");
     }
 }
