@@ -34,7 +34,17 @@ fn main() -> ExitCode {
         }
     };
     let mut out = Vec::new();
-    let result = run(cli, &mut out);
+    // A bug must still end with the interface's exit status for an
+    // internal error (1), not Rust's 101, and say what to do.
+    let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, &mut out)))
+    {
+        Ok(r) => r,
+        Err(_) => Err(
+            Error::internal("ccci-triage hit a bug (the panic message is above)").with_hint(
+                "re-run with RUST_BACKTRACE=1 and report it with the command line you used",
+            ),
+        ),
+    };
     // Write everything at once; a closed pipe is not an error.
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_all(&out).and_then(|()| stdout.flush()) {
