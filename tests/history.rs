@@ -552,7 +552,8 @@ fn concurrent_updates_of_one_index_do_not_collide() {
             let root = root.clone();
             std::thread::spawn(move || {
                 let rules = ccci_triage::rules::RuleSet::builtin();
-                let mut h = ccci_triage::history::History::open(Some(&cache), &root).unwrap();
+                let mut h = ccci_triage::history::History::open(Some(&cache), &root)
+                    .unwrap_or_else(|e| panic!("open: {e}"));
                 let mut w = ccci_triage::error::Warnings::new();
                 h.update(&root, &rules, &mut w).map(|s| s.runs)
             })

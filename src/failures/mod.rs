@@ -54,17 +54,18 @@ pub fn collect(ingested: &Ingested, rules: &RuleSet) -> Vec<Failure> {
                 .clone()
                 .unwrap_or_else(|| format!("sweep:{}", entry.recipe));
             if let Some(ev) = &entry.promote_failed {
-                let message = ev
-                    .text
-                    .split_once("WC5 promote failed:")
-                    .map(|(_, r)| r.trim().to_string())
+                let message = rules
+                    .captures(ids::SWEEP_PROMOTE_FAILED, &ev.text)
+                    .and_then(|c| c.get("reason").cloned())
                     .unwrap_or_else(|| ev.text.clone());
                 let mut evidence = vec![ev.clone()];
-                if let Some((n, label)) = entry
-                    .lines
-                    .iter()
-                    .find(|(_, l)| l.contains("PASS (promoted)"))
-                {
+                // The sweep's label is untrusted (it says PASS even when the
+                // promote failed): cite it as such.
+                if let Some((n, label)) = entry.lines.iter().find(|(_, l)| {
+                    rules
+                        .captures(ids::SWEEP_LABEL, l)
+                        .is_some_and(|c| c.get("label").is_some_and(|v| v.starts_with("PASS")))
+                }) {
                     evidence.push(Evidence::new(
                         format!("{}:{n}", sweep.path.display()),
                         format!("{label}   (the sweep's label; it is printed even when the promote failed)"),

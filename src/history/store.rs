@@ -168,7 +168,9 @@ pub fn db_path(cache: &Path, root: &Path) -> Result<(PathBuf, PathBuf)> {
 pub fn open(path: &Path, root: &Path) -> Result<(Connection, Option<String>)> {
     let root_s = root.display().to_string();
     let mut why = None;
-    if path.exists() {
+    // A file of schema version 0 is one another ccci-triage is creating
+    // right now: wait for it below rather than remove it under its feet.
+    if path.exists() && !being_created(path) {
         match check(path, &root_s) {
             Ok(None) => return Ok((connect(path)?, None)),
             Ok(Some(reason)) | Err(reason) => why = Some(reason),
@@ -176,19 +178,36 @@ pub fn open(path: &Path, root: &Path) -> Result<(Connection, Option<String>)> {
         remove(path)?;
     }
     let conn = connect(path)?;
-    conn.execute_batch(SCHEMA)
-        .and_then(|_| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
-        .and_then(|_| {
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('root', ?1)",
-                params![root_s],
-            )
-            .map(|_| ())
-        })
-        .map_err(|e| {
-            Error::internal(format!("{}: cannot create the index: {e}", path.display()))
-        })?;
+    let fail = |e: rusqlite::Error| {
+        Error::internal(format!("{}: cannot create the index: {e}", path.display()))
+    };
+    // One creator at a time: the first takes the write lock and creates
+    // the schema; the others wait for it, then find it made.
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(fail)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(fail)?;
+    if version != SCHEMA_VERSION {
+        conn.execute_batch(SCHEMA)
+            .and_then(|_| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
+            .and_then(|_| {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('root', ?1)",
+                    params![root_s],
+                )
+                .map(|_| ())
+            })
+            .map_err(fail)?;
+    }
+    conn.execute_batch("COMMIT").map_err(fail)?;
     Ok((conn, why))
+}
+
+/// A database file whose schema is not written yet (version 0).
+fn being_created(path: &Path) -> bool {
+    Connection::open(path)
+        .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)))
+        .is_ok_and(|v| v == 0)
 }
 
 /// `Ok(None)`: usable. `Ok(Some(why))`/`Err(why)`: rebuild.
@@ -231,15 +250,37 @@ fn connect(path: &Path) -> Result<Connection> {
     // leaves either the old or the new transaction, never half of one.
     // Another ccci-triage updating the same index: wait for it.
     conn.busy_timeout(std::time::Duration::from_secs(30))
-        .and_then(|_| {
-            conn.execute_batch(
-            // 8 MiB of page cache (the default is 2): a year's index
-            // fits, so a cold build does not re-read its own pages.
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;",
-        )
-        })
         .map_err(|e| Error::internal(format!("{}: not a usable index: {e}", path.display())))?;
+    // Switching to WAL can answer "locked" without waiting while another
+    // ccci-triage creates or switches the same file: retry for a while.
+    let mut tries = 0;
+    loop {
+        // 8 MiB of page cache (the default is 2): a year's index fits, so a
+        // cold build does not re-read its own pages.
+        match conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;",
+        ) {
+            Ok(()) => break,
+            Err(e) if tries < 100 && is_locked(&e) => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => {
+                return Err(Error::internal(format!(
+                    "{}: not a usable index: {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
     Ok(conn)
+}
+
+fn is_locked(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Removes a database and its WAL side files.
@@ -248,10 +289,16 @@ pub fn remove(path: &Path) -> Result<()> {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let p = PathBuf::from(p);
-        if p.exists() {
-            std::fs::remove_file(&p).map_err(|e| {
-                Error::internal(format!("{}: cannot remove the old index: {e}", p.display()))
-            })?;
+        match std::fs::remove_file(&p) {
+            // Gone already (never there, or another ccci-triage removed it).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::internal(format!(
+                    "{}: cannot remove the old index: {e}",
+                    p.display()
+                )));
+            }
+            Ok(()) => {}
         }
     }
     Ok(())

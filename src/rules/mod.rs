@@ -565,6 +565,7 @@ pub mod ids {
     pub const MSG_HTTP_5XX: &str = "message.http-5xx";
     pub const MSG_NO_HTTP_ANSWER: &str = "message.no-http-answer";
     pub const MSG_IMAGE_REF: &str = "message.image-ref";
+    pub const MSG_RETRIED: &str = "message.retried";
 
     // Recipe labels.
     pub const LABEL_DB_DUMP: &str = "label.db-dump";
@@ -622,6 +623,7 @@ pub mod ids {
         MSG_HTTP_5XX,
         MSG_NO_HTTP_ANSWER,
         MSG_IMAGE_REF,
+        MSG_RETRIED,
         LABEL_DB_DUMP,
         LABEL_DB_RESTORE,
         LABEL_DB_DATADIR,

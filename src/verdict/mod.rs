@@ -792,12 +792,8 @@ fn flake(i: &Input) -> Step {
         ));
     };
     evidence.push(t.evidence());
-    let confidence = if f.reruns > 0
-        || i.facts
-            .signals
-            .iter()
-            .any(|s| s.text.contains("retry") || s.text.contains("attempts"))
-    {
+    // A test that already retries and still timed out: a second sign.
+    let confidence = if f.reruns > 0 || i.facts.has(ids::MSG_RETRIED) {
         Confidence::Likely
     } else {
         Confidence::Suspected
