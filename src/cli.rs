@@ -96,7 +96,8 @@ pub struct InputArgs {
     #[arg(long, value_name = "DIR")]
     pub recipes: Option<PathBuf>,
 
-    /// The cc-ci checkout (overlay tests, recipe_meta.py).
+    /// The cc-ci checkout: the overlay test line holding a failed
+    /// expectation is cited as evidence.
     #[arg(long, value_name = "DIR")]
     pub ccci: Option<PathBuf>,
 
