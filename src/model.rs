@@ -581,6 +581,10 @@ pub struct Verdict {
     pub next: String,
     /// The rung of the ladder that decided.
     pub rung: String,
+    /// How reproducible the failure is, in one sentence: red or green in
+    /// how many isolation runs and runs under load (for the journal).
+    #[serde(default)]
+    pub reproducibility: String,
     /// A concrete change, as a unified diff, when the fix is one.
     pub diff: Option<String>,
     /// Every rung with what it found.

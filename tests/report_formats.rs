@@ -162,6 +162,7 @@ fn journal_cases() -> Fixture {
             Loc::new(&junit, Some(7)),
         ),
         verdict: Verdict {
+            reproducibility: String::new(),
             class: Class::StaleOverlay,
             confidence: Confidence::Confirmed,
             cause: "overlay expects image `discourse/discourse:3.5.3`, which no release tag (0.1.0…0.8.1+3.5.0) nor main uses".into(),
@@ -224,6 +225,7 @@ fn journal_cases() -> Fixture {
             Loc::new(&junit, Some(12)),
         ),
         verdict: Verdict {
+            reproducibility: String::new(),
             class: Class::RecipeDefect,
             confidence: Confidence::Confirmed,
             cause: "postgres restore replays no dump: no `backupbot.restore.post-hook` on service `postgres`, and `backupbot.backup.path` copies the live PGDATA".into(),
@@ -294,6 +296,7 @@ fn journal_cases() -> Fixture {
             )
         },
         verdict: Verdict {
+            reproducibility: String::new(),
             class: Class::Flake,
             confidence: Confidence::Confirmed,
             cause: "control-channel handshake timed out under sweep load; green alone in 1 isolation run and a canonical was written for 1.0.0+v1.6.870-0 after it".into(),
@@ -349,6 +352,7 @@ fn journal_cases() -> Fixture {
             )
         },
         verdict: Verdict {
+            reproducibility: String::new(),
             class: Class::RoutingCollision,
             confidence: Confidence::Likely,
             cause: "caddy asks bare `app:3000` for on-demand TLS; on stack warm-bluesky-pds_… `proxy` sorts before `…_internal`, so `app` resolves to other stacks' apps".into(),
@@ -394,6 +398,7 @@ fn journal_cases() -> Fixture {
             Loc::new(&gitea_console, Some(41)),
         ),
         verdict: Verdict {
+            reproducibility: String::new(),
             class: Class::Harness,
             confidence: Confidence::Suspected,
             cause: "the run died during the recipe checkout: no space left on device".into(),
@@ -428,6 +433,7 @@ fn journal_cases() -> Fixture {
             Loc::new(immich.path.join("junit/install__generic__test_install.xml"), Some(9)),
         ),
         verdict: Verdict {
+            reproducibility: String::new(),
             class: Class::Unknown,
             confidence: Confidence::Suspected,
             cause: "502 from the proxy after deploy; nothing says whether the app was still converging or broken".into(),

@@ -84,6 +84,29 @@ pub fn gather(failure: &Failure, ingested: &Ingested) -> CrossRun {
     let (Some(recipe), Some(tag)) = (&failure.recipe, &failure.tag) else {
         return out;
     };
+    // A promote the sweep saw fail for the same recipe and tag: red, in the
+    // sweep (under load).
+    if failure.tier == Tier::Promote {
+        if let Some(sweep) = &ingested.sweep {
+            for e in &sweep.entries {
+                let id = e
+                    .run_id
+                    .clone()
+                    .unwrap_or_else(|| format!("sweep:{}", e.recipe));
+                if &e.recipe == recipe && e.tag.as_ref() == Some(tag) && id != failure.run_id {
+                    if let Some(ev) = &e.promote_failed {
+                        out.compared += 1;
+                        out.red_loaded.push(Sighting {
+                            run_id: id,
+                            isolation: false,
+                            overlapping: Vec::new(),
+                            evidence: ev.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
     for other in &ingested.runs {
         if other.id == failure.run_id
             || other.recipe.as_ref() != Some(recipe)

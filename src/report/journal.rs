@@ -95,7 +95,20 @@ fn entry(when: &str, milestone: &str, run: Option<&Run>, failures: &[&Triaged]) 
         out.push_str(&failure_part(t, failures.len() > 1));
     }
 
-    if let Some(run) = run {
+    // Per failure in the verdict; one line when they agree.
+    let mut said: Vec<&str> = Vec::new();
+    for t in failures {
+        let r = t.verdict.reproducibility.as_str();
+        if !r.is_empty() && !said.contains(&r) {
+            said.push(r);
+        }
+    }
+    if !said.is_empty() {
+        out.push_str(&format!(
+            "Reproducibility: {}.\n",
+            one_line(&said.join(" | "))
+        ));
+    } else if let Some(run) = run {
         out.push_str(&format!(
             "Reproducibility: red in this {}; every other run the verdict rests on is cited in the evidence.\n",
             load_phrase(run)

@@ -147,9 +147,69 @@ pub fn decide(input: &Input) -> Verdict {
         fix: d.fix,
         next: d.next,
         rung,
+        reproducibility: reproducibility(input),
         diff: d.diff,
         trail,
     }
+}
+
+/// Red or green alone and under load, across the runs of the same recipe
+/// and version: the journal's "how reproducible is it".
+fn reproducibility(i: &Input) -> String {
+    let c = &i.facts.cross;
+    let this = &i.failure.run_id;
+    let ids = |v: &[crate::evidence::crossrun::Sighting]| -> Vec<String> {
+        v.iter().map(|s| s.run_id.clone()).collect()
+    };
+    let mut red_alone = ids(&c.red_alone);
+    let mut red_loaded = ids(&c.red_loaded);
+    if c.isolation {
+        red_alone.insert(0, this.clone());
+    } else if c.loaded {
+        red_loaded.insert(0, this.clone());
+    }
+    let green_alone = ids(&c.green_alone);
+    let runs = |n: usize, kind: &str| {
+        let s = if n == 1 { "" } else { "s" };
+        format!("{n} {kind}run{s}")
+    };
+    let mut parts = Vec::new();
+    if !red_alone.is_empty() {
+        parts.push(format!(
+            "red alone in {} ({})",
+            runs(red_alone.len(), "isolation "),
+            abbreviate_list(&red_alone, 4)
+        ));
+    }
+    if !red_loaded.is_empty() {
+        parts.push(format!(
+            "red under load in {} ({})",
+            runs(red_loaded.len(), ""),
+            abbreviate_list(&red_loaded, 4)
+        ));
+    }
+    if !green_alone.is_empty() {
+        let firm = if green_alone.len() >= 2 {
+            ": reproducibly green in isolation"
+        } else {
+            ": one more would make it reproducible"
+        };
+        parts.push(format!(
+            "green alone in {} ({}){firm}",
+            runs(green_alone.len(), "isolation "),
+            abbreviate_list(&green_alone, 4)
+        ));
+    }
+    if c.canonical_after {
+        parts.push("a canonical was written at this version since".into());
+    }
+    if red_alone.len() == 1 && red_loaded.is_empty() && green_alone.is_empty() {
+        parts.push("not reproduced a second time yet".into());
+    }
+    if parts.is_empty() {
+        return "no other run of this recipe and version to compare with".into();
+    }
+    parts.join("; ")
 }
 
 fn dedup(mut ev: Vec<Evidence>) -> Vec<Evidence> {
