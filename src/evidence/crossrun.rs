@@ -160,10 +160,9 @@ fn outcome(failure: &Failure, other: &Run, ingested: &Ingested) -> Option<(bool,
             // A cold run of the same version that reached a warm domain and
             // got no answer, or whose console shows a failed promote.
             let signals = ingested.console_signals.get(&other.id)?;
-            let hit = signals.iter().find(|s| {
-                s.rule == ids::HEALTH_NO_ANSWER
-                    && s.capture("url").is_some_and(|u| u.contains("//warm-"))
-            })?;
+            let hit = signals
+                .iter()
+                .find(|s| s.rule == ids::HEALTH_NO_ANSWER && s.capture("warm").is_some())?;
             Some((true, hit.evidence()))
         }
         Tier::Run => None,

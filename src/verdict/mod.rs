@@ -678,7 +678,7 @@ fn routing(i: &Input) -> Step {
     };
     // Which stack failed: the warm one for a promote, else the run's cold
     // stack.
-    let warm = f.tier == Tier::Promote || no_answer.is_some_and(|s| s.text.contains("warm-"));
+    let warm = f.tier == Tier::Promote || no_answer.is_some_and(|s| s.capture("warm").is_some());
     let predicted_break = if warm { !warm_ok } else { !cold_ok };
     let mut evidence = vec![failure_line(f)];
     evidence.extend(finding.evidence.iter().cloned());
