@@ -14,7 +14,7 @@ use crate::error::{Error, Result, Warnings};
 use crate::evidence::{Gatherer, Sources};
 use crate::failures;
 use crate::history::History;
-use crate::ingest::{self, Ingested, Inputs};
+use crate::ingest::{self, Ingested, Inputs, is_run_dir};
 use crate::model::{Class, Failure, Signal, Triaged};
 use crate::probe::Prober;
 use crate::rules::RuleSet;
@@ -211,11 +211,6 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
         triaged,
         warnings,
     })
-}
-
-/// A run directory has a results.json or a junit/ directory.
-fn is_run_dir(p: &Path) -> bool {
-    p.join("results.json").exists() || p.join("junit").is_dir()
 }
 
 /// Opens and updates the run index of the runs root the inputs live in

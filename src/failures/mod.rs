@@ -189,7 +189,10 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
         // fired, else the tier's FAIL line.
         let telling = signals.iter().find(|s| is_signature(&s.rule));
         let message = match telling {
-            Some(s) => format!("{tier} failed: {}", without_prefix(&s.text, rules)),
+            Some(s) => format!(
+                "{tier} failed: {}",
+                crate::ingest::log::message_of(&s.text, rules)
+            ),
             None => format!("{tier} failed ({origin}) with no failing test case"),
         };
         let loc = fail_line
@@ -387,16 +390,4 @@ fn is_signature(rule: &str) -> bool {
                 | ids::UPGRADE_ROLLBACK
                 | ids::HEALTH_NO_ANSWER
         )
-}
-
-/// A console line without its `<time> <LEVEL>` prefix, for a message.
-fn without_prefix(line: &str, rules: &RuleSet) -> String {
-    match rules.captures(ids::CONSOLE_EVENT, line) {
-        Some(c) => format!(
-            "{}: {}",
-            c.get("component").map(String::as_str).unwrap_or(""),
-            c.get("message").map(String::as_str).unwrap_or("")
-        ),
-        None => line.trim().to_string(),
-    }
 }

@@ -156,6 +156,20 @@ fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usiz
     Ok(n)
 }
 
+/// A console line as `component: message`, without its `<time> <LEVEL>`
+/// prefix (by the grammar rule), for quoting in a message or a cause. A
+/// line that does not fit the grammar is returned trimmed.
+pub fn message_of(line: &str, rules: &RuleSet) -> String {
+    match rules.captures(ids::CONSOLE_EVENT, line) {
+        Some(c) => format!(
+            "{}: {}",
+            c.get("component").map(String::as_str).unwrap_or(""),
+            c.get("message").map(String::as_str).unwrap_or("")
+        ),
+        None => line.trim().to_string(),
+    }
+}
+
 /// Parses an RFC 3339 time (with `Z` or an offset).
 pub fn parse_time(s: &str) -> Option<Timestamp> {
     s.parse::<Timestamp>().ok()

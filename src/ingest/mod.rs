@@ -243,7 +243,7 @@ fn dir_name(path: &Path) -> String {
 }
 
 /// A run directory has a results.json or a junit/ directory.
-fn is_run_dir(path: &Path) -> bool {
+pub fn is_run_dir(path: &Path) -> bool {
     path.join("results.json").exists() || path.join("junit").is_dir()
 }
 
@@ -552,27 +552,36 @@ fn read_light(id: &str, src: &RunSources, rules: &RuleSet, warnings: &mut Warnin
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut head = Vec::new();
     let _ = (&mut file).take(EDGE).read_to_end(&mut head);
+    // A console of at most one window is read and scanned once.
     let mut tail = Vec::new();
-    if len > EDGE {
-        if file.seek(SeekFrom::Start(len.saturating_sub(EDGE))).is_ok() {
-            let _ = file.read_to_end(&mut tail);
-            // Drop the partial first line of the tail window.
-            if let Some(nl) = tail.iter().position(|&b| b == b'\n') {
-                tail.drain(..=nl);
-            }
+    if len > EDGE && file.seek(SeekFrom::Start(len - EDGE)).is_ok() {
+        let _ = file.read_to_end(&mut tail);
+        // Drop the partial first line of the tail window.
+        if let Some(nl) = tail.iter().position(|&b| b == b'\n') {
+            tail.drain(..=nl);
         }
-    } else {
-        tail = head.clone();
     }
-    let head_text = String::from_utf8_lossy(&head);
-    let tail_text = String::from_utf8_lossy(&tail);
-    let head_log = log::parse(&head_text, path, rules, ids::CONSOLE_EVENT);
-    let tail_log = log::parse(&tail_text, path, rules, ids::CONSOLE_EVENT);
+    let head_log = log::parse(
+        &String::from_utf8_lossy(&head),
+        path,
+        rules,
+        ids::CONSOLE_EVENT,
+    );
     let mut signals = rules.scan(Scope::Console, &head, path, 1);
-    signals.extend(rules.scan(Scope::Console, &tail, path, 1));
+    let (first, mut last) = log::span(&head_log);
+    if !tail.is_empty() {
+        let tail_log = log::parse(
+            &String::from_utf8_lossy(&tail),
+            path,
+            rules,
+            ids::CONSOLE_EVENT,
+        );
+        // Line numbers in the tail window are relative; these signals are
+        // read only for their captures (end rc, RESULT) and not kept.
+        signals.extend(rules.scan(Scope::Console, &tail, path, 1));
+        last = log::span(&tail_log).1;
+    }
     apply_console(&mut run, &signals, rules);
-    let first = log::span(&head_log).0;
-    let last = log::span(&tail_log).1;
     run.span.started = [run.span.started, first].into_iter().flatten().min();
     if run.span.finished.is_none() {
         run.span.finished = last;

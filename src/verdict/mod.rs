@@ -306,7 +306,7 @@ fn harness_signature(i: &Input) -> Step {
         confidence,
         cause: format!(
             "{summary}: `{}` ({})",
-            short(&message_of(&sig.text, i.rules), 140),
+            short(&crate::ingest::log::message_of(&sig.text, i.rules), 140),
             sig.loc
         ),
         rule: Some(sig.rule.clone()),
@@ -1109,19 +1109,6 @@ fn load_words(i: &Input) -> String {
         "(in the canon sweep)".into()
     } else {
         format!("(overlapping {})", abbreviate_list(&c.overlapping, 4))
-    }
-}
-
-/// A console line's message without its `<time> <LEVEL> component:`
-/// prefix (by the grammar rule), for quoting in a cause.
-fn message_of(line: &str, rules: &RuleSet) -> String {
-    match rules.captures(ids::CONSOLE_EVENT, line) {
-        Some(c) => format!(
-            "{}: {}",
-            c.get("component").map(String::as_str).unwrap_or(""),
-            c.get("message").map(String::as_str).unwrap_or("")
-        ),
-        None => line.trim().to_string(),
     }
 }
 
