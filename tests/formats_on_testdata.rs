@@ -2,7 +2,7 @@
 //! the output is what `ccci-triage testdata/runs …` prints on a fresh
 //! clone). Paths are relative to the crate root so the snapshots are the
 //! same on every machine; the journal's clock is the one thing redacted.
-//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always`).
+//! Rewrite them with `INSTA_UPDATE=always cargo test` and review the diff.
 
 use std::process::Command;
 

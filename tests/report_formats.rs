@@ -3,7 +3,7 @@
 //! collision) plus a harness and an unknown failure, so every class and
 //! colour is exercised.
 //!
-//! Snapshots pin each format (review with `cargo insta review`); the other
+//! Snapshots pin each format (rewrite with `INSTA_UPDATE=always`, review the diff); the other
 //! tests check the guarantees the snapshots cannot: table width on long
 //! input, Markdown structure and inertness under hostile text, the
 //! Markdown size cap, the JSON contract, append-only journal writes, and
