@@ -270,6 +270,21 @@ pub enum RunKind {
     Manual,
 }
 
+impl RunKind {
+    /// The kind a run id tells before anything else is read: a Drone build
+    /// number, a `sweep-…` run, or a name an operator chose. A sweep log
+    /// that names the run makes it a sweep run whatever its id.
+    pub fn from_id(id: &str) -> RunKind {
+        if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
+            RunKind::Drone
+        } else if id.starts_with("sweep-") {
+            RunKind::Sweep
+        } else {
+            RunKind::Manual
+        }
+    }
+}
+
 /// A tier's status as the run recorded it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,25 +7,21 @@
 //! same version after the red run is evidence too: canonicals are written
 //! only after a green cold run on the latest tag.
 
-use serde::Serialize;
-
 use crate::ingest::Ingested;
 use crate::ingest::log::canonical_evidence;
 use crate::model::{Canonical, Evidence, Failure, Loc, Run, Tier, TierStatus};
 use crate::rules::ids;
 
 /// Another run and what it says about this failure.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Sighting {
     pub run_id: String,
     pub isolation: bool,
-    /// Run ids it overlapped (its load).
-    pub overlapping: Vec<String>,
     pub evidence: Evidence,
 }
 
 /// What the other runs of the same recipe and version say.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct CrossRun {
     /// This run ran under load (overlapped other runs, or in a sweep).
     pub loaded: bool,
@@ -99,7 +95,6 @@ pub fn gather(failure: &Failure, ingested: &Ingested) -> CrossRun {
                         out.red_loaded.push(Sighting {
                             run_id: id,
                             isolation: false,
-                            overlapping: Vec::new(),
                             evidence: ev.clone(),
                         });
                     }
@@ -121,7 +116,6 @@ pub fn gather(failure: &Failure, ingested: &Ingested) -> CrossRun {
         let s = Sighting {
             run_id: other.id.clone(),
             isolation: other.is_isolation(),
-            overlapping: other.overlapping.clone(),
             evidence,
         };
         match (red, s.isolation) {

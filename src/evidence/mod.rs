@@ -25,8 +25,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use serde::Serialize;
-
 use crate::ingest::Ingested;
 use crate::model::{Failure, Run, Signal, TestSource};
 use crate::probe::{DnsReport, Prober};
@@ -44,7 +42,7 @@ pub struct Sources {
 }
 
 /// The recipe's static check results at the tested ref.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct StaticFacts {
     pub checkout: PathBuf,
     /// The git tag the files were read at, when they were.
@@ -67,7 +65,7 @@ impl StaticFacts {
 }
 
 /// What an overlay assertion expects, and whether any release has it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct StaleFacts {
     /// What the failed assertion expects to find (`discourse/discourse:3.5.3`)
     /// or to be gone (`sidekiq`).
@@ -122,7 +120,7 @@ impl StaleFacts {
 
 /// A sibling recipe that does the thing right: the reference to diff
 /// against.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Reference {
     pub recipe: String,
     pub run_id: String,
@@ -131,7 +129,7 @@ pub struct Reference {
 }
 
 /// Everything gathered for one failure.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Facts {
     pub signals: Vec<Signal>,
     pub cross: CrossRun,

@@ -317,13 +317,7 @@ pub fn read_run(
     warnings: &mut Warnings,
 ) -> RunRow {
     let id = &found.id;
-    let kind = if id.chars().all(|c| c.is_ascii_digit()) {
-        RunKind::Drone
-    } else if id.starts_with("sweep-") {
-        RunKind::Sweep
-    } else {
-        RunKind::Manual
-    };
+    let kind = RunKind::from_id(id);
     let mut row = RunRow {
         id: id.clone(),
         path: found

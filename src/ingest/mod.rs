@@ -417,13 +417,7 @@ fn read_run(
         recipe: None,
         version: None,
         git_ref: None,
-        kind: if id.chars().all(|c| c.is_ascii_digit()) {
-            RunKind::Drone
-        } else if id.starts_with("sweep-") {
-            RunKind::Sweep
-        } else {
-            RunKind::Manual
-        },
+        kind: RunKind::from_id(id),
         span: Span::default(),
         overlapping: Vec::new(),
         sweep: None,

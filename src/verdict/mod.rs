@@ -475,12 +475,8 @@ fn stale_overlay(i: &Input) -> Step {
             st.checkout.display(),
             st.needle
         ),
-        diff: st_diff(i),
+        diff: st.diff.clone(),
     })
-}
-
-fn st_diff(i: &Input) -> Option<String> {
-    i.facts.stale.as_ref().and_then(|s| s.diff.clone())
 }
 
 /// Evidence lines from a git search.
