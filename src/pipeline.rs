@@ -184,9 +184,6 @@ pub fn triage(input: &InputArgs, filter: &FilterArgs) -> Result<Triage> {
             }
         }
     }
-    if let Some(h) = &history {
-        mark_shared_causes(h, &ingested, &mut triaged);
-    }
     if !filter.class.is_empty() {
         triaged.retain(|t| {
             filter
@@ -251,47 +248,6 @@ fn open_history(paths: &[PathBuf], rules: &RuleSet, warnings: &mut Warnings) -> 
                 format!("{}; triage goes on without it", e.message),
             );
             None
-        }
-    }
-}
-
-/// One cause that hit several recipes of the same sweep (a registry rate
-/// limit, a full disk) is one finding, not N: each failure it explains
-/// names the others, so the operator fixes the node once.
-fn mark_shared_causes(history: &History, ingested: &Ingested, triaged: &mut [Triaged]) {
-    let sweep_runs: Vec<String> = ingested
-        .runs
-        .iter()
-        .filter(|r| r.kind == crate::model::RunKind::Sweep)
-        .map(|r| r.id.clone())
-        .collect();
-    if sweep_runs.len() < 2 {
-        return;
-    }
-    for cf in history.co_failures(&sweep_runs) {
-        let key = match &cf.key {
-            crate::history::CoKey::Signature(rule) => format!("signature `{rule}`"),
-            crate::history::CoKey::Message(m) => format!("message `{m}`"),
-        };
-        for t in triaged
-            .iter_mut()
-            .filter(|t| cf.runs.contains(&t.failure.run_id))
-        {
-            let matches = match &cf.key {
-                crate::history::CoKey::Signature(rule) => {
-                    t.verdict.rule.as_deref() == Some(rule.as_str())
-                }
-                crate::history::CoKey::Message(_) => true,
-            };
-            if !matches {
-                continue;
-            }
-            t.verdict.cause.push_str(&format!(
-                " One shared cause across the sweep: the same {key} hit {} recipes ({}).",
-                cf.recipes.len(),
-                cf.recipes.join(", ")
-            ));
-            t.verdict.evidence.extend(cf.evidence.iter().cloned());
         }
     }
 }

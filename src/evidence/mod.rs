@@ -139,6 +139,9 @@ pub struct Facts {
     pub probe: Option<DnsReport>,
     /// The test's outcomes across every indexed run of the recipe.
     pub history: Option<crate::history::TestHistory>,
+    /// Causes this run shares with other recipes of its sweep (the same
+    /// signature or message): one cause on the node, not one per recipe.
+    pub shared: Vec<crate::history::CoFailure>,
     /// Checks that could not run, and why.
     pub skipped: Vec<String>,
 }
@@ -162,6 +165,8 @@ pub struct Gatherer<'a> {
     pub prober: Option<&'a mut Prober>,
     /// The run index, when triage could open it.
     pub history: Option<&'a crate::history::History>,
+    /// The sweep's shared causes, computed once from the index.
+    co_failures: Option<Vec<crate::history::CoFailure>>,
     statics: HashMap<(PathBuf, Option<String>), Option<Rc<StaticFacts>>>,
     /// Probe errors, reported once as warnings.
     pub probe_warnings: Vec<String>,
@@ -180,6 +185,7 @@ impl<'a> Gatherer<'a> {
             sources,
             prober,
             history: None,
+            co_failures: None,
             statics: HashMap::new(),
             probe_warnings: Vec::new(),
         }
@@ -222,6 +228,12 @@ impl<'a> Gatherer<'a> {
             }
             _ => None,
         };
+        let shared = self
+            .co_failures()
+            .iter()
+            .filter(|c| c.runs.contains(&failure.run_id))
+            .cloned()
+            .collect();
         Facts {
             signals,
             cross,
@@ -230,8 +242,29 @@ impl<'a> Gatherer<'a> {
             reference,
             probe,
             history,
+            shared,
             skipped,
         }
+    }
+
+    /// The causes shared by several recipes of the sweep runs read (from
+    /// the index), computed on first use.
+    fn co_failures(&mut self) -> &[crate::history::CoFailure] {
+        if self.co_failures.is_none() {
+            let sweep_runs: Vec<String> = self
+                .ingested
+                .runs
+                .iter()
+                .filter(|r| r.kind == crate::model::RunKind::Sweep)
+                .map(|r| r.id.clone())
+                .collect();
+            let found = match self.history {
+                Some(h) if sweep_runs.len() >= 2 => h.co_failures(&sweep_runs),
+                _ => Vec::new(),
+            };
+            self.co_failures = Some(found);
+        }
+        self.co_failures.as_deref().unwrap_or(&[])
     }
 
     /// Rules matched on the failure's message and body, its run's console,

@@ -31,7 +31,9 @@
 //! 9. `unknown`: nothing decisive and no clear sign.
 //!
 //! Every verdict then gets `ruled_out`: for each class it considered and
-//! did not choose, the fact that excludes it. `confirmed` is only ever set
+//! did not choose, the fact that excludes it; and, when the history index
+//! knows them, the test's record across runs and a cause it shares with
+//! other recipes of its sweep. `confirmed` is only ever set
 //! by a rung that holds a decisive fact: a reproduction (cross-run), a
 //! probe, or a git check.
 
@@ -125,6 +127,26 @@ pub fn decide(input: &Input) -> Verdict {
         }
     }
     let (rung, mut d) = decided.unwrap_or_else(|| ("unknown".to_string(), unknown(input)));
+    // One cause across a sweep (a registry limit, a full disk) is one
+    // finding: each failure it explains names the recipes it hit, so the
+    // operator fixes the node once.
+    for c in &input.facts.shared {
+        let (key, applies) = match &c.key {
+            crate::history::CoKey::Signature(rule) => (
+                format!("signature `{rule}`"),
+                d.rule.as_deref() == Some(rule.as_str()),
+            ),
+            crate::history::CoKey::Message(m) => (format!("message `{m}`"), true),
+        };
+        if applies {
+            d.cause.push_str(&format!(
+                " One shared cause across the sweep: the same {key} hit {} recipes ({}).",
+                c.recipes.len(),
+                c.recipes.join(", ")
+            ));
+            d.evidence.extend(c.evidence.iter().cloned());
+        }
+    }
     // The run index speaks for every class: how this test fared across all
     // runs of the recipe, under load and alone.
     if let Some(h) = &input.facts.history {
