@@ -12,6 +12,13 @@
 #                            checked out (detached) at the tag whose files it
 #                            holds; origin points at git.coopcloud.tech.
 #   DEST/sweep-*.log, DEST/ci-warm/, DEST/ccci/   plain copies.
+#   DEST/real/               copy of testdata/real (cc-ci's real formats),
+#                            its runs' recipe trees made clones the same way
+#                            (the abra/servers and abra/catalogue symlinks
+#                            are copied as links, never followed).
+#   DEST/general/            copy of testdata/general (the verdict's
+#                            capabilities on cases of their own, real
+#                            formats), its recipe trees made clones the same way.
 #
 # Reproducible: fixed names, e-mails and dates, user/system git config
 # ignored, so every commit id is the same on every machine (results.json
@@ -95,12 +102,15 @@ done
 cp -R "$src/runs" "$dest/runs"
 cp -R "$src/ci-warm" "$dest/ci-warm"
 cp -R "$src/ccci" "$dest/ccci"
+[ -d "$src/real" ] && cp -R "$src/real" "$dest/real"
+[ -d "$src/general" ] && cp -R "$src/general" "$dest/general"
 for f in "$src"/sweep-*.log; do
   [ -f "$f" ] && cp "$f" "$dest/"
 done
 
 # Replace each run's plain recipe tree with a clone at the matching tag.
-for plain in "$dest"/runs/*/abra/recipes/*/; do
+for plain in "$dest"/runs/*/abra/recipes/*/ "$dest"/real/runs/*/abra/recipes/*/ \
+  "$dest"/general/runs/*/abra/recipes/*/; do
   [ -d "$plain" ] || continue
   plain=${plain%/}
   name=${plain##*/}

@@ -1108,6 +1108,183 @@ SMALL = {
             ["2.3.0+1.97.1", "2.4.0+1.98.2"]),
 }
 
+
+# ------------------------------------------- proxy-fronted recipes (general)
+# A web server on `proxy` + `internal` in front of an app only on
+# `internal`, reaching it by its bare name: Docker's DNS order decides per
+# stack name whether `app` is the stack's own (testdata/general, routing).
+def fronted(name, desc, app_image, web_image, port, conf_file, conf, db=None):
+    def make(tag, main=False):
+        v = upstream(tag)
+        dbsvc, vols, secrets, app_secrets = "", "  data:\n", "", ""
+        if db == "mongo":
+            dbsvc = f"""
+  db:
+    image: mongo:7.0
+    networks:
+      - internal
+    volumes:
+      - mongo:/data/db
+    deploy:
+      labels:
+        backupbot.backup: "true"
+        backupbot.backup.pre-hook: "sh -c 'mongodump --archive=/data/db/dump.archive'"
+        backupbot.backup.volumes.mongo.path: "dump.archive"
+        backupbot.restore.post-hook: "sh -c 'mongorestore --drop --archive=/data/db/dump.archive'"
+"""
+            vols += "  mongo:\n"
+        elif db == "mariadb":
+            dbsvc = f"""
+  db:
+    image: mariadb:10.11
+    networks:
+      - internal
+    environment:
+      - MARIADB_DATABASE={name}
+      - MARIADB_USER={name}
+      - MARIADB_PASSWORD_FILE=/run/secrets/db_password
+      - MARIADB_RANDOM_ROOT_PASSWORD=yes
+    secrets:
+      - db_password
+    volumes:
+      - mariadb:/var/lib/mysql
+    deploy:
+      labels:
+        backupbot.backup: "true"
+        backupbot.backup.pre-hook: "sh -c 'mariadb-dump -u {name} -p$$(cat /run/secrets/db_password) {name} > /var/lib/mysql/dump.sql'"
+        backupbot.backup.volumes.mariadb.path: "dump.sql"
+        backupbot.restore.post-hook: "sh -c 'mariadb -u {name} -p$$(cat /run/secrets/db_password) {name} < /var/lib/mysql/dump.sql'"
+"""
+            vols += "  mariadb:\n"
+        elif db == "postgres":
+            dbsvc = f"""
+  db:
+    image: postgres:16
+    networks:
+      - internal
+    environment:
+      - POSTGRES_DB={name}
+      - POSTGRES_USER={name}
+      - POSTGRES_PASSWORD_FILE=/run/secrets/db_password
+    secrets:
+      - db_password
+    volumes:
+      - postgres:/var/lib/postgresql/data
+    deploy:
+      labels:
+        backupbot.backup: "true"
+        backupbot.backup.pre-hook: "sh -c 'pg_dump -U {name} {name} > /var/lib/postgresql/data/backup.sql'"
+        backupbot.backup.volumes.postgres.path: "backup.sql"
+        backupbot.restore.post-hook: "sh -c 'psql -U {name} {name} < /var/lib/postgresql/data/backup.sql'"
+"""
+            vols += "  postgres:\n"
+        if db in ("mariadb", "postgres"):
+            secrets = """
+secrets:
+  db_password:
+    external: true
+    name: ${STACK_NAME}_db_password_${SECRET_DB_PASSWORD_VERSION}
+"""
+            app_secrets = "    secrets:\n      - db_password\n"
+        compose = f"""---
+version: "3.8"
+
+services:
+  app:
+    image: {app_image.format(v=v)}
+    networks:
+      - internal
+    environment:
+      - DOMAIN=${{DOMAIN}}
+{app_secrets}    volumes:
+      - data:/data
+    deploy:
+      restart_policy:
+        condition: on-failure
+      labels:
+        - "backupbot.backup=true"
+        - "backupbot.backup.path=/data"
+        - "coop-cloud.${{STACK_NAME}}.version={tag}"
+
+  web:
+    image: {web_image}
+    networks:
+      - proxy
+      - internal
+    configs:
+      - source: web_conf
+        target: {conf_file[1]}
+    deploy:
+      restart_policy:
+        condition: on-failure
+      labels:
+        - "traefik.enable=true"
+        - "traefik.http.services.${{STACK_NAME}}.loadbalancer.server.port=80"
+        - "traefik.http.routers.${{STACK_NAME}}.rule=Host(`${{DOMAIN}}`)"
+        - "traefik.http.routers.${{STACK_NAME}}.entrypoints=web-secure"
+        - "traefik.http.routers.${{STACK_NAME}}.tls.certresolver=${{LETS_ENCRYPT_ENV}}"
+{dbsvc}{secrets}
+configs:
+  web_conf:
+    name: ${{STACK_NAME}}_web_conf_${{WEB_CONF_VERSION}}
+    file: {conf_file[0]}
+    template_driver: golang
+
+volumes:
+{vols}{NETS}"""
+        env = f"TYPE={name}\n\nDOMAIN={name}.example.com\nLETS_ENCRYPT_ENV=production\n"
+        if db in ("mariadb", "postgres"):
+            env += "\nSECRET_DB_PASSWORD_VERSION=v1\n"
+        return {"compose.yml": compose, ".env.sample": env, "abra.sh": "export WEB_CONF_VERSION=v2\n",
+                conf_file[0]: conf.format(port=port), "README.md": readme(name, desc)}
+    return make
+
+
+NGINX_PROXY = """server {{
+    listen 80 default_server;
+    server_name _;
+    client_max_body_size 50m;
+
+    location / {{
+        proxy_pass http://app:{port};
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-Proto https;
+    }}
+}}
+"""
+
+NGINX_FASTCGI = """server {{
+    listen 80 default_server;
+    root /var/www/html;
+    index index.php;
+
+    location ~ \\.php$ {{
+        fastcgi_pass app:{port};
+        include fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+    }}
+}}
+"""
+
+CADDY_PROXY = """:80 {{
+	encode gzip
+	reverse_proxy app:{port}
+}}
+"""
+
+FRONTED = {
+    "wekan": (fronted("wekan", "Kanban boards", "ghcr.io/wekan/wekan:{v}", "nginx:1.27-alpine", 8080,
+                      ("nginx/default.conf.tmpl", "/etc/nginx/conf.d/default.conf"), NGINX_PROXY, db="mongo"),
+              ["1.0.0+v7.80", "1.1.0+v7.84"]),
+    "seafile": (fronted("seafile", "File sync and share", "seafileltd/seafile-mc:{v}", "caddy:2.8-alpine", 80,
+                        ("caddy/Caddyfile.tmpl", "/etc/caddy/Caddyfile"), CADDY_PROXY, db="mariadb"),
+                ["2.0.0+11.0.12", "2.1.0+11.0.13"]),
+    "limesurvey": (fronted("limesurvey", "Online surveys", "martialblog/limesurvey:{v}-fpm", "nginx:1.27-alpine",
+                           9000, ("nginx/default.conf.tmpl", "/etc/nginx/conf.d/default.conf"), NGINX_FASTCGI,
+                           db="postgres"),
+                   ["1.2.0+6.6.1", "1.3.0+6.6.4"]),
+}
+
 RECIPES = {
     "discourse": (discourse, DISCOURSE_TAGS, True),
     "mattermost-lts": (mattermost, MATTERMOST_TAGS, False),
@@ -1119,6 +1296,8 @@ RECIPES = {
     "nextcloud": (nextcloud, NEXTCLOUD_TAGS, False),
 }
 for _n, (_f, _t) in SMALL.items():
+    RECIPES[_n] = (_f, _t, False)
+for _n, (_f, _t) in FRONTED.items():
     RECIPES[_n] = (_f, _t, False)
 
 

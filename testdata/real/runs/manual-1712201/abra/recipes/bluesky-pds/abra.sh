@@ -1,0 +1,1 @@
+export CADDYFILE_VERSION=v3

@@ -1,0 +1,1 @@
+export WEB_CONF_VERSION=v2
