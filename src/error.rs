@@ -2,7 +2,7 @@
 //! `shared/spec/interface.md` and carrying a hint that says what to do.
 //!
 //! Problems with one input among many are *not* errors: they are warnings
-//! (see [`Warnings`]) and the rest is still read. An [`Error`] is for what
+//! (see [`crate::model::Warnings`]) and the rest is still read. An [`Error`] is for what
 //! stops the whole command: a bad flag, a PATH that does not exist, an
 //! engine that cannot be reached.
 
@@ -12,6 +12,9 @@ use std::fmt;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status 1: an internal error (a bug, or a write that failed).
 pub const EXIT_INTERNAL: u8 = 1;
+/// Exit status 3: `check` found something (interface.md), so a PR pipeline
+/// can gate on it.
+pub const EXIT_FINDING: u8 = 3;
 
 /// What went wrong, which decides the exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,36 +77,3 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Problems with single inputs, collected while the rest is read. Each
-/// names the file and what was wrong with it; they go to stderr and into
-/// the JSON's `warnings`.
-#[derive(Clone, Debug, Default)]
-pub struct Warnings(Vec<String>);
-
-impl Warnings {
-    pub fn new() -> Warnings {
-        Warnings::default()
-    }
-
-    /// Records a warning about `what` (a path, a run id).
-    pub fn push(&mut self, what: impl fmt::Display, problem: impl fmt::Display) {
-        self.0.push(format!("{what}: {problem}"));
-    }
-
-    pub fn extend(&mut self, other: Warnings) {
-        self.0.extend(other.0);
-    }
-
-    pub fn as_slice(&self) -> &[String] {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn into_vec(self) -> Vec<String> {
-        self.0
-    }
-}

@@ -1,27 +1,30 @@
 //! ccci-triage: read cc-ci's run artifacts and give every failure one
 //! verdict, with the evidence it rests on.
 //!
-//! One pipeline, one direction (see `shared/design.md`):
+//! One pipeline, one direction (see `shared/design.md`, and
+//! [`cmd::triage`] for the order of the stages):
 //!
 //! ```text
-//! ingest → failures → rules (signals) → evidence (facts) → verdict → report
+//! ingest → failures → evidence (facts, from sources) → verdict → report
 //! ```
 //!
-//! Beside it, [`probe`] (the live Docker engine, read-only) and [`history`]
-//! (an index of every run) are sources of facts that also stand alone as
-//! commands. Each stage is a module; data flows down and never back up.
+//! [`model`] holds the nouns every stage shares, [`rules`] everything that
+//! recognises text, [`sources`] the facts from outside the run files (git,
+//! the Docker engine, the index). [`cmd`] is the only code that knows the
+//! command line ([`cli`]).
 
 pub mod cli;
+pub mod cmd;
 pub mod error;
 pub mod evidence;
 pub mod failures;
-pub mod history;
+pub mod forge;
+pub mod fsx;
 pub mod ingest;
 pub mod model;
-pub mod pipeline;
-pub mod probe;
 pub mod report;
 pub mod rules;
+pub mod sources;
 pub mod verdict;
 
 /// `ccci-triage <version>`, as the JSON's `tool` field prints it.

@@ -25,9 +25,10 @@ fn check_finds_the_missing_restore_post_hook_in_json() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a finding exits 3 (interface.md): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -53,8 +54,17 @@ fn check_of_a_round_tripping_recipe_reports_no_backup_finding() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let code = if v["findings"].as_array().unwrap().is_empty() {
+        0
+    } else {
+        3
+    };
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit 3 exactly when there is a finding"
+    );
     assert!(
         v["findings"]
             .as_array()
@@ -66,14 +76,21 @@ fn check_of_a_round_tripping_recipe_reports_no_backup_finding() {
 }
 
 #[test]
-fn check_table_fits_100_columns() {
+fn check_table_fits_the_width() {
     let dir = testdata().join("runs/redfix-bluesky-pds/abra/recipes/bluesky-pds");
-    let out = bin().arg("check").arg(&dir).output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("routing.bare-name"), "{text}");
-    for line in text.lines() {
-        assert!(line.chars().count() <= 100, "{line}");
+    for width in [80usize, 100] {
+        let out = bin()
+            .env("COLUMNS", width.to_string())
+            .arg("check")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "a finding");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("routing.bare-name"), "{text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= width, "{width}: {line}");
+        }
     }
 }
 
@@ -139,7 +156,7 @@ fn a_rules_dir_missing_a_needed_rule_is_a_usage_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("grammar.console-event"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("grammar.result-item"));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Git facts from real repositories: every test builds its recipe repo with
 //! the `git` CLI in a temporary directory (fixed dates, no user config) and
-//! reads it back through `ccci_triage::evidence::git`.
+//! reads it back through `ccci_triage::sources::git`.
 //!
 //! What is checked: tag listing and version order, the default branch,
 //! `files_at` (text only, filtered), the stale-overlay search (absent
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
-use ccci_triage::evidence::git::{Repo, TagRef, find_tag};
+use ccci_triage::sources::git::{Repo, TagRef, find_tag};
 use tempfile::TempDir;
 
 /// 2024-06-17T12:00:00Z: the first commit's date; each commit or tag made

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ccci_triage::evidence::recipe::{
-    Finding, FindingKind, RecipeFiles, RecipeReport, check, checks, cold_stack_name, label_diff,
-    own_network_wins, render_json, render_table, warm_stack_name,
+    Finding, FindingKind, RecipeFiles, RecipeReport, check, checks, cold_stack_name,
+    own_network_wins, warm_stack_name,
 };
 use ccci_triage::rules::RuleSet;
 
@@ -45,6 +45,7 @@ fn inline(origin: &str, files: &[(&str, &str)]) -> RecipeFiles {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        warnings: Vec::new(),
     }
 }
 
@@ -76,11 +77,12 @@ fn one<'a>(report: &'a RecipeReport, check_id: &str, service: &str) -> &'a Findi
 
 /// Every rendering must hold: table ≤ 100 columns, JSON round-trips.
 fn renders(report: &RecipeReport) {
-    let table = render_table(report);
+    let table =
+        ccci_triage::report::check::render_table(report, ccci_triage::report::Style::plain(100));
     for line in table.lines() {
         assert!(line.chars().count() <= 100, "line over 100 columns: {line}");
     }
-    let json = render_json(report);
+    let json = ccci_triage::report::check::render_json(report);
     let back: RecipeReport = serde_json::from_str(&json).expect("the JSON parses");
     assert_eq!(&back, report);
 }
@@ -234,6 +236,7 @@ fn gaseous_reaches_its_database_by_a_bare_name_from_proxy() {
             target: "db".into(),
             name: "db".into(),
             port: None,
+            network: "internal".into(),
             cold_ok: true,
             warm_ok: false,
         }
@@ -448,13 +451,25 @@ fn mattermost_lts_postgres_restores_no_dump_and_copies_live_pgdata() {
     );
     assert_eq!(f.evidence[0].source, "compose.yml:21");
     assert!(f.fix.contains("backupbot.restore.post-hook"), "{}", f.fix);
-    // The dump's own file, relative to the volume it sits in.
+    // The replay of the recipe's own dump (its credentials, database and
+    // file), and the dump's own file in the label version the recipe uses
+    // (changed on purpose: it was a v2 `volumes.<v>.path` for a recipe
+    // written with the v1 `backupbot.backup.path`).
     assert!(
-        f.fix
-            .contains("backupbot.backup.volumes.postgres.path: postgres-backup.sql"),
+        f.fix.contains(
+            "`backupbot.restore.post-hook: sh -c 'PGPASSWORD=$$(cat /run/secrets/db_password) \
+             psql -U mattermost -d mattermost < /var/lib/postgresql/data/postgres-backup.sql'`"
+        ),
         "{}",
         f.fix
     );
+    assert!(
+        f.fix
+            .contains("`backupbot.backup.path: /var/lib/postgresql/data/postgres-backup.sql`"),
+        "{}",
+        f.fix
+    );
+    assert!(f.fix.contains("`pg_dump --clean --if-exists`"), "{}", f.fix);
     let live = one(&report, checks::LIVE_DATADIR, "postgres");
     assert_eq!(
         live.kind,
@@ -467,7 +482,7 @@ fn mattermost_lts_postgres_restores_no_dump_and_copies_live_pgdata() {
     // The pre-hook already dumps: keep only its file, and replay it.
     assert!(
         live.fix
-            .contains("`backupbot.backup.volumes.postgres.path: postgres-backup.sql`"),
+            .contains("`backupbot.backup.path: /var/lib/postgresql/data/postgres-backup.sql`"),
         "{}",
         live.fix
     );
@@ -509,7 +524,7 @@ fn the_label_diff_shows_what_mattermost_lts_lacks() {
         .iter()
         .find(|s| s.name == "database")
         .unwrap();
-    let diff = label_diff(a, b);
+    let diff = ccci_triage::report::check::label_diff(a, b);
     assert!(
         diff.starts_with("--- postgres (compose.yml)\n+++ database (compose.yml)\n"),
         "{diff}"
@@ -529,7 +544,7 @@ fn the_label_diff_shows_what_mattermost_lts_lacks() {
     // Only backupbot labels take part.
     assert!(!diff.contains("traefik"), "{diff}");
     assert_eq!(
-        label_diff(b, b)
+        ccci_triage::report::check::label_diff(b, b)
             .lines()
             .filter(|l| l.starts_with(['+', '-']))
             .count(),
@@ -562,9 +577,24 @@ volumes:
         f.summary
     );
     assert_eq!(f.evidence[0].source, "compose.yml:9");
+    // Its own client and credentials, never a postgres script (changed on
+    // purpose: the path is in the recipe's own v1 label).
+    assert!(
+        f.fix.contains(
+            "`backupbot.restore.post-hook: sh -c 'mysql -u root \
+             -p\"$$(cat /run/secrets/db_root_password)\" < /var/lib/mysql/backup.sql'`"
+        ),
+        "{}",
+        f.fix
+    );
     assert!(
         f.fix
-            .contains("backupbot.backup.volumes.mariadb.path: backup.sql"),
+            .contains("`backupbot.backup.path: /var/lib/mysql/backup.sql`"),
+        "{}",
+        f.fix
+    );
+    assert!(
+        !f.fix.contains("pg_backup") && !f.fix.contains("postgres"),
         "{}",
         f.fix
     );
@@ -705,6 +735,7 @@ fn bluesky_pds_caddy_asks_the_shared_proxy_for_app() {
             target: "app".into(),
             name: "app".into(),
             port: Some(3000),
+            network: "internal".into(),
             cold_ok: true,
             warm_ok: false,
         }

@@ -64,9 +64,11 @@ fn triage_json(extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Every run of the host and the sweep's entries (`--all` widens the
+/// sweep's scope to the whole root).
 fn all() -> &'static Value {
     static ALL: OnceLock<Value> = OnceLock::new();
-    ALL.get_or_init(|| triage_json(&[]))
+    ALL.get_or_init(|| triage_json(&["--all"]))
 }
 
 fn failures_of<'a>(v: &'a Value, run: &str) -> Vec<&'a Value> {
@@ -358,9 +360,16 @@ fn green_runs_have_no_failures_and_no_trouble_rule_fires_on_them() {
         for (path, scope) in inputs {
             let bytes = std::fs::read(&path).unwrap();
             let hits: Vec<_> = rules
-                .scan(scope, &bytes, &path, 1)
+                .scan(
+                    scope,
+                    &bytes,
+                    &path,
+                    1,
+                    &mut ccci_triage::rules::Caps::new(64),
+                    2026,
+                )
                 .into_iter()
-                .filter(|s| rules.get(&s.rule).unwrap().trouble)
+                .filter(|s| s.role.is_trouble())
                 .collect();
             assert!(
                 hits.is_empty(),
@@ -625,8 +634,8 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_replayed_dns_probe_confirms_the_routing_collision() {
     let h = host();
-    let recording =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe/testdata/bluesky-collision.json");
+    let recording = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/sources/docker/testdata/bluesky-collision.json");
     let replay = |run: &str| -> Value {
         let out = bin()
             .arg(h.join("runs").join(run))
@@ -731,7 +740,8 @@ fn one_registry_outage_across_a_sweep_is_reported_as_one_shared_cause() {
         .arg(&root)
         .arg("--sweep-log")
         .arg(&sweep)
-        .args(["--format", "json", "--canonicals", "/nonexistent"])
+        .args(["--format", "json", "--canonicals"])
+        .arg(dir.path())
         .output()
         .unwrap();
     assert!(
@@ -762,9 +772,11 @@ fn one_registry_outage_across_a_sweep_is_reported_as_one_shared_cause() {
 #[test]
 fn a_run_dir_given_alone_still_sees_its_load_and_its_isolation_reruns() {
     let h = host();
+    let empty = tempfile::tempdir().unwrap();
     let out = bin()
         .arg(h.join("runs").join("753"))
-        .args(["--format", "json", "--canonicals", "/nonexistent"])
+        .args(["--format", "json", "--canonicals"])
+        .arg(empty.path())
         .output()
         .unwrap();
     assert!(out.status.success());

@@ -1,550 +1,548 @@
 //! Evidence: the facts a verdict rests on, each with its source.
 //!
-//! For one failure this stage gathers, from what the inputs make
-//! available:
-//! - the signals: rules matched on the failure's message, its run's
-//!   console and the sweep's lines about its recipe ([`Facts::signals`]);
-//! - cross-run facts: the same test in other runs, alone or under load,
-//!   and the canonical ([`crossrun`]);
-//! - static recipe checks on the recipe at the tested tag (backup round
-//!   trip, bare-name routing, compose vs swarm) ([`recipe`]);
-//! - git facts: whether an overlay's expectation exists in any release tag
-//!   or on the default branch ([`git`]);
-//! - live or replayed probes (`--probe`, `--probe-replay`).
+//! For one failure this stage gathers, from what the inputs make available
+//! (each a [`Fact`] of a kind the verdict asks for):
+//! - the lines the failure rests on, and every rule that recognised a line
+//!   of its message, its test's output, its run's console or the sweep's
+//!   lines for its recipe, with where the line stood ([`Place`]);
+//! - how its run ended, and its load;
+//! - what other runs of the same recipe and version did ([`crossrun`]),
+//!   and a canonical written since;
+//! - static checks on the recipe at the tested tag (backup round trip,
+//!   bare-name routing with Docker's DNS order for this run's stack,
+//!   compose vs swarm) ([`recipe`]), read once per (recipe, tag);
+//! - whether a cc-ci test's expectation exists in any release tag or on
+//!   the default branch ([`stale`]);
+//! - a reference recipe that passes the same test, live or replayed probes,
+//!   the test's history, a cause shared across the sweep.
 //!
-//! A check that lacks its input is skipped and says so in
-//! [`Facts::skipped`], so a verdict can tell "looked and found nothing"
-//! from "could not look". Nothing here decides a class: that is
-//! `verdict`'s job.
+//! A check that lacks its input says so as a [`FactKind::Skipped`] fact, so
+//! a verdict can tell "looked and found nothing" from "could not look".
+//! Nothing here decides a class: that is `verdict`'s job.
 
 pub mod crossrun;
-pub mod git;
 pub mod recipe;
+pub mod stale;
+mod statics;
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::rc::Rc;
 
-use crate::ingest::Ingested;
-use crate::model::{Failure, Run, Signal, TestSource};
-use crate::probe::{DnsReport, Prober};
-use crate::rules::{RuleSet, ids};
+use crate::model::{
+    Canonical, Fact, FactKind, Failure, Loc, Place, Role, Run, RunEnding, Signal, Source, Sweep,
+    Tier,
+};
+use crate::rules::RuleSet;
+use crate::sources::docker::Prober;
 
-pub use crossrun::CrossRun;
+pub use statics::StaticFacts;
 
 /// Where static checks and git facts come from, beside the runs.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    /// Recipe checkouts for runs without their own.
+    /// Recipe checkouts for runs without their own (`--recipes`).
     pub recipes: Option<PathBuf>,
-    /// The cc-ci checkout (overlay tests, recipe_meta.py).
+    /// The cc-ci checkout (`--ccci`): the test line holding an expectation.
     pub ccci: Option<PathBuf>,
 }
 
-/// The recipe's static check results at the tested ref.
-#[derive(Clone, Debug)]
-pub struct StaticFacts {
-    pub checkout: PathBuf,
-    /// The git tag the files were read at, when they were.
-    pub tag: Option<String>,
-    /// How to see the same files: `git -C <checkout> show <tag>:<file>` or
-    /// the work tree path.
-    pub origin: String,
-    pub report: recipe::RecipeReport,
+/// Every run known for this triage (the reported runs in full, the rest
+/// as summaries), the canonicals and the sweeps: what cross-run facts are
+/// computed over.
+pub struct Context<'a> {
+    runs: HashMap<&'a str, &'a Run>,
+    by_recipe: HashMap<&'a str, Vec<&'a Run>>,
+    pub canonicals: &'a BTreeMap<String, Canonical>,
+    pub sweeps: &'a [Sweep],
 }
 
-impl StaticFacts {
-    /// How a reader sees `file` of this recipe at the checked ref.
-    pub fn source_of(&self, file: &str, line: Option<u32>) -> String {
-        let line = line.map(|l| format!(" (line {l})")).unwrap_or_default();
-        match &self.tag {
-            Some(tag) => format!("git -C {} show {tag}:{file}{line}", self.checkout.display()),
-            None => format!("{}{line}", self.checkout.join(file).display()),
-        }
-    }
-}
-
-/// What an overlay assertion expects, and whether any release has it.
-#[derive(Clone, Debug)]
-pub struct StaleFacts {
-    /// What the failed assertion expects to find (`discourse/discourse:3.5.3`)
-    /// or to be gone (`sidekiq`).
-    pub needle: String,
-    /// `true`: the test expects the needle present; `false`: absent.
-    pub expect_present: bool,
-    /// The deploy's side of the assertion, when pytest showed it.
-    pub actual: Option<String>,
-    /// The search across tags and the default branch; `None` without git.
-    pub search: Option<git::Search>,
-    /// Work-tree check when there is no git repository: whether the needle
-    /// is in the checkout's files.
-    pub in_worktree: Option<bool>,
-    pub checkout: PathBuf,
-    /// The compose file at the tested tag against what the overlay
-    /// expects, as a unified diff (image expectations only).
-    pub diff: Option<String>,
-    /// The line of the overlay test (in the `--ccci` checkout) that holds
-    /// the expectation, when the checkout was given.
-    pub overlay_line: Option<crate::model::Evidence>,
-}
-
-impl StaleFacts {
-    /// The expectation holds in no release tag.
-    pub fn absent_from_releases(&self) -> bool {
-        match (&self.search, self.in_worktree) {
-            (Some(s), _) => {
-                let tags = s
-                    .refs_searched
-                    .iter()
-                    .filter(|r| Some(*r) != s.default_branch.as_ref())
-                    .count();
-                let with = s.tags_with_needle().len();
-                if self.expect_present {
-                    with == 0
-                } else {
-                    with == tags && tags > 0
-                }
+impl<'a> Context<'a> {
+    /// `runs` must be in time order.
+    pub fn new(
+        runs: impl IntoIterator<Item = &'a Run>,
+        canonicals: &'a BTreeMap<String, Canonical>,
+        sweeps: &'a [Sweep],
+    ) -> Context<'a> {
+        let mut by_id = HashMap::new();
+        let mut by_recipe: HashMap<&str, Vec<&Run>> = HashMap::new();
+        for r in runs {
+            by_id.insert(r.id.as_str(), r);
+            if let Some(recipe) = &r.recipe {
+                by_recipe.entry(recipe.as_str()).or_default().push(r);
             }
-            (None, Some(found)) => found != self.expect_present,
-            _ => false,
+        }
+        Context {
+            runs: by_id,
+            by_recipe,
+            canonicals,
+            sweeps,
         }
     }
 
-    /// The expectation holds on the default branch (ahead of a release).
-    pub fn on_default_branch(&self) -> bool {
-        let Some(s) = &self.search else { return false };
-        let found = s.on_default_branch.is_some();
-        s.default_branch.is_some() && found == self.expect_present
+    pub fn run(&self, id: &str) -> Option<&'a Run> {
+        self.runs.get(id).copied()
+    }
+
+    /// A recipe's runs in time order.
+    pub fn of_recipe(&self, recipe: &str) -> &[&'a Run] {
+        self.by_recipe.get(recipe).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 
-/// A sibling recipe that does the thing right: the reference to diff
-/// against.
-#[derive(Clone, Debug)]
-pub struct Reference {
-    pub recipe: String,
-    pub run_id: String,
-    pub facts: Rc<StaticFacts>,
-    pub service: String,
-}
+/// A reference recipe found: (recipe, service, run id).
+type Found = (String, String, String);
 
-/// Everything gathered for one failure.
-#[derive(Clone, Debug)]
-pub struct Facts {
-    pub signals: Vec<Signal>,
-    pub cross: CrossRun,
-    pub recipe: Option<Rc<StaticFacts>>,
-    pub stale: Option<StaleFacts>,
-    pub reference: Option<Reference>,
-    pub probe: Option<DnsReport>,
-    /// The test's outcomes across every indexed run of the recipe.
-    pub history: Option<crate::history::TestHistory>,
-    /// Causes this run shares with other recipes of its sweep (the same
-    /// signature or message): one cause on the node, not one per recipe.
-    pub shared: Vec<crate::history::CoFailure>,
-    /// Checks that could not run, and why.
-    pub skipped: Vec<String>,
-}
-
-impl Facts {
-    pub fn has(&self, rule: &str) -> bool {
-        self.signals.iter().any(|s| s.rule == rule)
-    }
-
-    pub fn signal(&self, rule: &str) -> Option<&Signal> {
-        self.signals.iter().find(|s| s.rule == rule)
-    }
-}
-
-/// Gathers facts, caching what several failures share (a recipe's static
-/// checks at a tag are computed once).
+/// Gathers facts, caching what several failures share: a recipe's static
+/// checks at a tag, a reference recipe, probes.
 pub struct Gatherer<'a> {
-    pub ingested: &'a Ingested,
-    pub rules: &'a RuleSet,
-    pub sources: Sources,
-    pub prober: Option<&'a mut Prober>,
-    /// The run index, when triage could open it.
-    pub history: Option<&'a crate::history::History>,
-    /// The sweep's shared causes, computed once from the index.
-    co_failures: Option<Vec<crate::history::CoFailure>>,
-    statics: HashMap<(PathBuf, Option<String>), Option<Rc<StaticFacts>>>,
+    ctx: &'a Context<'a>,
+    rules: &'a RuleSet,
+    sources: Sources,
+    prober: Option<&'a mut Prober>,
+    statics: statics::Cache,
+    references: HashMap<(String, Option<String>), Option<Found>>,
     /// Probe errors, reported once as warnings.
     pub probe_warnings: Vec<String>,
+    /// Recipe files of the failures' checkouts that were read with a
+    /// problem (not regular, too large, invalid UTF-8), each naming the
+    /// file: a compose file must not vanish without a word.
+    pub file_warnings: crate::model::Warnings,
 }
 
 impl<'a> Gatherer<'a> {
     pub fn new(
-        ingested: &'a Ingested,
+        ctx: &'a Context<'a>,
         rules: &'a RuleSet,
         sources: Sources,
         prober: Option<&'a mut Prober>,
     ) -> Self {
         Gatherer {
-            ingested,
+            ctx,
             rules,
             sources,
             prober,
-            history: None,
-            co_failures: None,
-            statics: HashMap::new(),
+            statics: statics::Cache::default(),
+            references: HashMap::new(),
             probe_warnings: Vec::new(),
+            file_warnings: crate::model::Warnings::new(),
         }
     }
 
     /// All facts for one failure.
-    pub fn gather(&mut self, failure: &Failure) -> Facts {
-        let mut skipped = Vec::new();
-        let signals = self.signals(failure);
-        let cross = crossrun::gather(failure, self.ingested);
-        if self.ingested.canonicals.is_empty() {
-            skipped.push("canonicals: none read (pass --canonicals DIR)".to_string());
+    pub fn gather(&mut self, f: &Failure) -> Vec<Fact> {
+        let run = self.ctx.run(&f.run_id);
+        let mut facts = Vec::new();
+        facts.push(Fact::new(
+            FactKind::Line,
+            Source::File(f.loc.clone()),
+            f.message.clone(),
+        ));
+        for l in &f.lines {
+            facts.push(Fact::new(
+                FactKind::Line,
+                Source::Command(l.source.clone()),
+                l.text.clone(),
+            ));
         }
-        let run = self.ingested.run(&failure.run_id);
-        let checkout = self.checkout(failure, run);
-        let recipe = match &checkout {
-            Some(dir) => self.static_facts(dir, failure.tag.as_deref()),
-            None => {
-                skipped.push(format!(
-                    "static recipe checks: no checkout of {} (neither the run's abra/recipes/ nor --recipes)",
-                    failure.recipe.as_deref().unwrap_or("the recipe")
-                ));
-                None
-            }
-        };
-        let stale = match &checkout {
-            Some(dir) if is_overlay(failure) => self.stale(failure, &signals, dir, &mut skipped),
-            _ => None,
-        };
-        let reference = match &recipe {
-            Some(r) if has_backup_finding(r) => self.reference(failure),
-            _ => None,
-        };
-        let probe = self.probe(failure, recipe.as_deref(), &signals, &mut skipped);
-        let history = match (self.history, &failure.recipe, &failure.test) {
-            (Some(h), Some(r), Some(t)) => h.test_history(r, t).ok().filter(|th| th.total > 1),
-            (None, _, Some(_)) => {
-                skipped.push("history: no run index (a single file, or --no-history)".into());
-                None
-            }
-            _ => None,
-        };
-        let shared = self
-            .co_failures()
-            .iter()
-            .filter(|c| c.runs.contains(&failure.run_id))
-            .cloned()
-            .collect();
-        Facts {
-            signals,
-            cross,
-            recipe,
-            stale,
-            reference,
-            probe,
-            history,
-            shared,
-            skipped,
-        }
-    }
-
-    /// The causes shared by several recipes of the sweep runs read (from
-    /// the index), computed on first use.
-    fn co_failures(&mut self) -> &[crate::history::CoFailure] {
-        if self.co_failures.is_none() {
-            let sweep_runs: Vec<String> = self
-                .ingested
-                .runs
+        self.signs(f, run, &mut facts);
+        if let Some(run) = run {
+            let swept: Vec<&Signal> = self
+                .ctx
+                .sweeps
                 .iter()
-                .filter(|r| r.kind == crate::model::RunKind::Sweep)
-                .map(|r| r.id.clone())
+                .flat_map(|sw| sw.entries.iter().filter(|e| e.run_key() == f.run_id))
+                .flat_map(|e| e.signals.iter())
                 .collect();
-            let found = match self.history {
-                Some(h) if sweep_runs.len() >= 2 => h.co_failures(&sweep_runs),
-                _ => Vec::new(),
-            };
-            self.co_failures = Some(found);
+            ending(f, run, &swept, &mut facts);
+            facts.push(load(run));
+            if !run.unver.is_empty() {
+                let at = run
+                    .record
+                    .as_ref()
+                    .map(|r| Loc::new(&r.path, None))
+                    .unwrap_or_else(|| Loc::new(&run.path, None));
+                facts.push(Fact::new(
+                    FactKind::Unver {
+                        rungs: run.unver.clone(),
+                    },
+                    Source::File(at),
+                    format!("rungs {} = \"unver\"", run.unver.join(", ")),
+                ));
+            }
+        } else {
+            // A promote or an entry known only from the sweep log ran in
+            // the sweep: under load.
+            let in_sweep = self
+                .ctx
+                .sweeps
+                .iter()
+                .any(|s| s.entries.iter().any(|e| e.run_key() == f.run_id));
+            facts.push(Fact::new(
+                FactKind::Load {
+                    overlapping: Vec::new(),
+                    sweep: in_sweep,
+                    isolation: false,
+                },
+                Source::File(f.loc.clone()),
+                "ran in the canon sweep".to_string(),
+            ));
         }
-        self.co_failures.as_deref().unwrap_or(&[])
-    }
-
-    /// Rules matched on the failure's message and body, its run's console,
-    /// and the sweep lines about its recipe.
-    fn signals(&self, failure: &Failure) -> Vec<Signal> {
-        let mut out = Vec::new();
-        let text = match &failure.detail {
-            Some(d) => format!("{}\n{d}", failure.message),
-            None => failure.message.clone(),
-        };
-        out.extend(self.rules.scan_message(&text, &failure.loc));
-        if let Some(s) = self.ingested.console_signals.get(&failure.run_id) {
-            out.extend(s.iter().cloned());
+        self.siblings(f, &mut facts);
+        self.canonical(f, run, &mut facts);
+        self.history(f, &mut facts);
+        let statics = self.static_facts(f, run, &mut facts);
+        if let Some(st) = &statics {
+            st.facts_for(f, run, self.rules, &mut facts);
         }
-        if let (Some(sweep), Some(recipe)) = (&self.ingested.sweep, &failure.recipe) {
-            if let Some(entry) = sweep.entries.iter().find(|e| &e.recipe == recipe) {
-                let lines: Vec<u32> = entry.lines.iter().map(|(n, _)| *n).collect();
-                out.extend(
-                    self.ingested
-                        .sweep_signals
-                        .iter()
-                        .filter(|s| s.loc.line.is_some_and(|l| lines.contains(&l)))
-                        .cloned(),
-                );
+        if f.is_ccci_test() {
+            if let Some(st) = &statics {
+                let found =
+                    stale::expectation(f, &facts, st, self.sources.ccci.as_deref(), self.rules);
+                facts.extend(found);
+            }
+            if self.sources.ccci.is_none() {
+                facts.push(skipped(
+                    "cc-ci checkout",
+                    "no --ccci checkout: the test's own line is not cited",
+                ));
             }
         }
-        out
-    }
-
-    fn checkout(&self, failure: &Failure, run: Option<&Run>) -> Option<PathBuf> {
-        if let Some(c) = run.and_then(|r| r.checkout.clone()) {
-            return Some(c);
+        if statics
+            .as_ref()
+            .is_some_and(|s| s.report.findings.iter().any(|x| x.is_backup()))
+            && let Some(fact) = self.reference(f)
+        {
+            facts.push(fact);
         }
-        let recipe = failure.recipe.as_ref()?;
-        // A sweep's promote: the sweep run of that recipe has the checkout.
-        let from_sibling = self
-            .ingested
-            .runs
-            .iter()
-            .filter(|r| r.recipe.as_ref() == Some(recipe) && r.version == failure.tag)
-            .find_map(|r| r.checkout.clone());
-        from_sibling.or_else(|| {
-            let dir = self.sources.recipes.as_ref()?.join(recipe);
-            dir.is_dir().then_some(dir)
-        })
-    }
-
-    /// The static checks of the recipe at `tag` (cached).
-    pub fn static_facts(&mut self, checkout: &Path, tag: Option<&str>) -> Option<Rc<StaticFacts>> {
-        let key = (checkout.to_path_buf(), tag.map(str::to_string));
-        if let Some(hit) = self.statics.get(&key) {
-            return hit.clone();
+        self.probe(f, run, statics.as_deref(), &mut facts);
+        if self.ctx.canonicals.is_empty() {
+            facts.push(skipped(
+                "canonicals",
+                "no canonicals read (pass --canonicals DIR)",
+            ));
         }
-        let facts = self.read_static(checkout, tag).map(Rc::new);
-        self.statics.insert(key, facts.clone());
         facts
     }
 
-    fn read_static(&self, checkout: &Path, tag: Option<&str>) -> Option<StaticFacts> {
-        let at_tag = tag.and_then(|t| {
-            let repo = git::Repo::open(checkout)?;
-            let tags = repo.tags().ok()?;
-            let found = git::find_tag(&tags, t)?.name.clone();
-            let files = repo.files_at(&found, |p| !p.starts_with(".git")).ok()?;
-            Some((found, files))
-        });
-        let (files, tag) = match at_tag {
-            Some((tag, files)) => (
-                recipe::RecipeFiles {
-                    origin: format!("{} at tag {tag}", checkout.display()),
-                    files,
-                },
-                Some(tag),
-            ),
-            None => (recipe::RecipeFiles::from_dir(checkout).ok()?, None),
+    /// Every rule that recognised a line of the failure's own text, its
+    /// run's console and the sweep's lines for it.
+    fn signs(&self, f: &Failure, run: Option<&Run>, facts: &mut Vec<Fact>) {
+        let text = match &f.detail {
+            Some(d) => format!("{}\n{d}", f.message),
+            None => f.message.clone(),
         };
-        let mut facts = StaticFacts {
-            checkout: checkout.to_path_buf(),
-            origin: files.origin.clone(),
-            tag,
-            report: recipe::check(&files, self.rules),
-        };
-        // Findings cite `compose.yml:49`; make that something a reader can
-        // run or open: the file at the tag, or in the checkout.
-        let mut findings = std::mem::take(&mut facts.report.findings);
-        for f in &mut findings {
-            for e in &mut f.evidence {
-                let (file, line) = match e.source.rsplit_once(':') {
-                    Some((file, n)) if n.parse::<u32>().is_ok() => {
-                        (file.to_string(), n.parse().ok())
+        for s in self.rules.scan_message(&text, &f.loc) {
+            facts.push(sign(&s, Place::Message, self.rules));
+        }
+        // The same error recorded with another test of the tier: a session
+        // fixture that failed once errors every test that uses it, and its
+        // output is captured with the first only. A harness line there is
+        // this failure's own.
+        if let (Some(run), Some(test)) = (run, &f.test) {
+            for t in run.tests.iter().filter(|t| {
+                t.outcome.is_red()
+                    && &t.id != test
+                    && t.tier.is_none_or(|x| x == f.tier)
+                    && t.message.as_deref() == Some(f.message.as_str())
+                    && t.detail.is_some()
+            }) {
+                let text = format!("{}\n{}", f.message, t.detail.as_deref().unwrap_or(""));
+                for s in self.rules.scan_message(&text, &t.loc) {
+                    if s.role == Role::Harness {
+                        facts.push(sign(&s, Place::Message, self.rules));
                     }
-                    _ => (e.source.clone(), None),
+                }
+            }
+        }
+        if let Some(run) = run {
+            let window = near_window(f, run);
+            for s in &run.signals {
+                if matches!(s.role, Role::Identity) {
+                    continue;
+                }
+                let near = match (&window, s.loc.line) {
+                    (Some((path, a, b)), Some(l)) => &s.loc.path == path && l >= *a && l <= *b,
+                    _ => f.test.is_none(),
                 };
-                if files.files.contains_key(&file) {
-                    e.source = facts.source_of(&file, line);
-                }
-            }
-        }
-        facts.report.findings = findings;
-        Some(facts)
-    }
-
-    /// The stale-overlay check: take the expected side of the failed
-    /// assertion and look for it in every release tag and the default
-    /// branch.
-    fn stale(
-        &self,
-        failure: &Failure,
-        signals: &[Signal],
-        checkout: &Path,
-        skipped: &mut Vec<String>,
-    ) -> Option<StaleFacts> {
-        let msg: Vec<&Signal> = signals.iter().filter(|s| s.loc == failure.loc).collect();
-        let find = |id: &str| msg.iter().find(|s| s.rule == id);
-        let (needle, expect_present, actual, compose_only) = if let Some(s) =
-            find(ids::MSG_ASSERT_EQ)
-        {
-            let expected = unquote(s.capture("expected")?);
-            // Only artefacts a recipe release carries can be looked up: an
-            // image reference. `assert 404 == 200` is not a recipe fact.
-            if !self.rules.is_match(ids::MSG_IMAGE_REF, &expected) {
-                skipped.push(format!("stale-overlay: the expected side `{expected}` is not an image reference; not looked up"));
-                return None;
-            }
-            (expected, true, s.capture("actual").map(unquote), false)
-        } else if let Some(s) = find(ids::MSG_ASSERT_NOT_IN) {
-            (
-                unquote(s.capture("item")?),
-                false,
-                s.capture("container").map(str::to_string),
-                true,
-            )
-        } else if let Some(s) = find(ids::MSG_ASSERT_IN) {
-            (
-                unquote(s.capture("item")?),
-                true,
-                s.capture("container").map(str::to_string),
-                true,
-            )
-        } else {
-            return None;
-        };
-        if needle.len() < 3 {
-            return None;
-        }
-        let filter = move |p: &str| {
-            let name = p.rsplit('/').next().unwrap_or(p);
-            !compose_only
-                || (name.starts_with("compose")
-                    && (name.ends_with(".yml") || name.ends_with(".yaml")))
-        };
-        let (search, in_worktree) = match git::Repo::open(checkout) {
-            Some(repo) => match repo.search(&needle, filter) {
-                Ok(s) => (Some(s), None),
-                Err(e) => {
-                    skipped.push(format!("stale-overlay git search: {e}"));
-                    (None, None)
-                }
-            },
-            None => {
-                skipped.push(format!(
-                    "stale-overlay: {} is not a git checkout; only its work tree was searched, not the release tags",
-                    checkout.display()
+                facts.push(sign(
+                    s,
+                    if near {
+                        Place::ConsoleNear
+                    } else {
+                        Place::Console
+                    },
+                    self.rules,
                 ));
-                let files = recipe::RecipeFiles::from_dir(checkout).ok()?;
-                let found = files
-                    .files
-                    .iter()
-                    .any(|(p, t)| filter(p) && t.contains(&needle));
-                (None, Some(found))
             }
-        };
-        let diff = match (&actual, expect_present, failure.tag.as_deref()) {
-            (Some(a), true, Some(tag)) => expectation_diff(checkout, tag, a, &needle),
-            _ => None,
-        };
-        let overlay_line = match (&self.sources.ccci, &failure.test) {
-            (Some(ccci), Some(test)) => overlay_line(ccci, test, &needle),
-            (None, _) => {
-                skipped.push(
-                    "overlay source: no --ccci checkout, the test's own line is not cited".into(),
-                );
-                None
+        }
+        for sweep in self.ctx.sweeps {
+            for e in sweep.entries.iter().filter(|e| e.run_key() == f.run_id) {
+                for s in &e.signals {
+                    facts.push(sign(s, Place::Sweep, self.rules));
+                }
+                facts.push(Fact::new(
+                    FactKind::Line,
+                    Source::File(e.loc.clone()),
+                    e.text.clone(),
+                ));
             }
-            _ => None,
-        };
-        Some(StaleFacts {
-            needle,
-            expect_present,
-            actual,
-            search,
-            in_worktree,
-            checkout: checkout.to_path_buf(),
-            diff,
-            overlay_line,
-        })
+        }
     }
 
-    /// A sibling recipe in the runs whose database service round-trips:
-    /// dumps in a pre-hook and replays in a restore post-hook.
-    fn reference(&mut self, failure: &Failure) -> Option<Reference> {
-        // Rank the runs: a wholly green run first, then one whose restore
-        // passed; within a rank, the newest. "A recipe that passes the same
-        // test" is the reference worth diffing against.
-        let mut candidates: Vec<(u8, String, String, PathBuf, Option<String>)> = self
-            .ingested
-            .runs
-            .iter()
-            .filter(|r| r.recipe.is_some() && r.recipe != failure.recipe)
-            .filter_map(|r| {
-                let red = r.tests().any(|t| t.outcome.is_red())
-                    || r.record
-                        .as_ref()
-                        .is_some_and(|rec| rec.results.values().any(|s| s.is_red()));
-                let recorded = r.record.is_some() || !r.console_results.is_empty();
-                let restore_green = r.tests().any(|t| {
-                    t.outcome == crate::model::Outcome::Pass
-                        && t.tier == Some(crate::model::Tier::Restore)
-                });
-                let rank = match (recorded && !red, restore_green) {
-                    (true, _) => 0,
-                    (false, true) => 1,
-                    (false, false) => 2,
-                };
-                Some((
-                    rank,
-                    r.recipe.clone()?,
-                    r.id.clone(),
-                    r.checkout.clone()?,
-                    r.version.clone(),
-                ))
-            })
-            .collect();
-        candidates.sort_by_key(|c| c.0);
-        let engine = |image: Option<&String>| -> &'static str {
-            let i = image.map(String::as_str).unwrap_or("");
-            if i.contains("postgres") || i.contains("pgvecto") {
-                "postgres"
-            } else if i.contains("mariadb") || i.contains("mysql") {
-                "mysql"
-            } else {
-                "other"
-            }
+    /// Other runs of the same recipe and version, and what the same test
+    /// or tier did there.
+    fn siblings(&self, f: &Failure, facts: &mut Vec<Fact>) {
+        let (Some(recipe), Some(tag)) = (&f.recipe, &f.tag) else {
+            return;
         };
-        let ours = self
-            .ingested
-            .run(&failure.run_id)
-            .and_then(|r| r.checkout.clone())
-            .and_then(|c| self.static_facts(&c, failure.tag.as_deref()));
-        let our_engine = ours
-            .as_ref()
-            .and_then(|f| {
-                f.report.findings.iter().find_map(|x| {
-                    f.report
-                        .services
-                        .iter()
-                        .find(|s| s.name == x.service)
-                        .map(|s| engine(s.image.as_ref()))
-                })
-            })
-            .unwrap_or("other");
-        let mut fallback = None;
-        for (_, recipe, run_id, checkout, version) in candidates {
-            let Some(facts) = self.static_facts(&checkout, version.as_deref()) else {
+        for other in self.ctx.of_recipe(recipe) {
+            if other.id == f.run_id || other.version.as_ref() != Some(tag) {
+                continue;
+            }
+            let Some(red) = crossrun::outcome_in(f, other) else {
                 continue;
             };
-            let good = facts.report.services.iter().find(|s| {
-                let pre = s.labels.get("backupbot.backup.pre-hook");
-                let post = s.labels.get("backupbot.restore.post-hook");
-                pre.is_some_and(|v| self.rules.is_match(ids::LABEL_DB_DUMP, v))
-                    && post.is_some_and(|v| self.rules.is_match(ids::LABEL_DB_RESTORE, v))
+            let alone = other.is_isolation();
+            let died = crossrun::died(other);
+            let what = match (red, alone) {
+                (true, true) => "red alone",
+                (true, false) => "red under load",
+                (false, true) => "green alone",
+                (false, false) => "green under load",
+            };
+            let subject = f.test.as_deref().unwrap_or(f.tier.as_str());
+            let loc = other
+                .tests
+                .iter()
+                .find(|t| Some(&t.id) == f.test.as_ref())
+                .map(|t| t.loc.clone())
+                .or_else(|| other.record.as_ref().map(|r| Loc::new(&r.path, None)))
+                .unwrap_or_else(|| Loc::new(&other.path, None));
+            facts.push(Fact::new(
+                FactKind::Sibling {
+                    run_id: other.id.clone(),
+                    red,
+                    alone,
+                    died,
+                },
+                Source::File(loc),
+                format!(
+                    "{subject}: {what} in run {} ({}){}",
+                    other.id,
+                    other.kind_label(),
+                    if died {
+                        "; that run did not end normally"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        // A promote: the same recipe and version failing its promote in
+        // another sweep.
+        if f.tier == Tier::Promote {
+            for sweep in self.ctx.sweeps {
+                for e in &sweep.entries {
+                    if e.recipe == *recipe
+                        && e.version.as_ref() == Some(tag)
+                        && e.run_key() != f.run_id
+                        && let Some(p) = &e.promote
+                    {
+                        facts.push(Fact::new(
+                            FactKind::Sibling {
+                                run_id: e.run_key(),
+                                red: true,
+                                alone: false,
+                                died: false,
+                            },
+                            Source::File(p.loc.clone()),
+                            p.text.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A canonical at this version written after this red run: a green
+    /// cold run happened since.
+    fn canonical(&self, f: &Failure, run: Option<&Run>, facts: &mut Vec<Fact>) {
+        let Some(c) = f.recipe.as_ref().and_then(|r| self.ctx.canonicals.get(r)) else {
+            return;
+        };
+        let finished = run.and_then(|r| r.span.finished).or_else(|| {
+            self.ctx
+                .sweeps
+                .iter()
+                .flat_map(|s| &s.entries)
+                .find(|e| e.run_key() == f.run_id)
+                .and_then(|e| e.last)
+        });
+        let after = Some(&c.version) == f.tag.as_ref()
+            && matches!((c.written, finished), (Some(w), Some(f)) if w > f);
+        if after {
+            facts.push(Fact::new(
+                FactKind::CanonicalSince {
+                    version: c.version.clone(),
+                },
+                Source::File(Loc::new(&c.path, None)),
+                format!(
+                    "canonical {} version={} written {}, after this run",
+                    c.recipe,
+                    c.version,
+                    c.written.map(|t| t.to_string()).unwrap_or_default()
+                ),
+            ));
+        }
+    }
+
+    /// The test's record across every known run of the recipe.
+    fn history(&self, f: &Failure, facts: &mut Vec<Fact>) {
+        let (Some(recipe), Some(test)) = (&f.recipe, &f.test) else {
+            return;
+        };
+        let runs = self.ctx.of_recipe(recipe);
+        let h = crossrun::test_history(recipe, test, runs);
+        if h.counts.total + h.counts.infra_runs > 1 {
+            facts.push(Fact::new(
+                FactKind::History {
+                    summary: h.summary(),
+                    strip: h.strip.clone(),
+                },
+                Source::Command(format!(
+                    "ccci-triage history --recipe {} --test {}",
+                    crate::model::shell_quote(recipe),
+                    crate::model::shell_quote(test)
+                )),
+                format!("{} [{}]", h.summary(), h.strip),
+            ));
+        }
+    }
+
+    /// The recipe's static checks at the failure's tag, from the first
+    /// checkout that has it (cached per recipe and tag).
+    fn static_facts(
+        &mut self,
+        f: &Failure,
+        run: Option<&Run>,
+        facts: &mut Vec<Fact>,
+    ) -> Option<Rc<StaticFacts>> {
+        let recipe = f.recipe.as_deref()?;
+        if !crate::model::is_recipe_name(recipe) {
+            return None;
+        }
+        let checkout = run
+            .and_then(|r| r.checkout.clone())
+            .or_else(|| {
+                self.ctx
+                    .of_recipe(recipe)
+                    .iter()
+                    .filter(|r| r.version == f.tag)
+                    .find_map(|r| r.checkout.clone())
+            })
+            .or_else(|| {
+                let dir = self.sources.recipes.as_ref()?.join(recipe);
+                dir.is_dir().then_some(dir)
             });
-            if let Some(s) = good {
-                let found = Reference {
-                    recipe,
-                    run_id,
-                    facts: facts.clone(),
-                    service: s.name.clone(),
+        let Some(checkout) = checkout else {
+            facts.push(skipped(
+                "static recipe checks",
+                &format!("no checkout of {recipe} (neither the run's abra/recipes/ nor --recipes)"),
+            ));
+            return None;
+        };
+        let st = self
+            .statics
+            .get(recipe, f.tag.as_deref(), &checkout, self.rules);
+        if let Some(st) = &st {
+            for w in &st.files.warnings {
+                // `<relative path>: <problem>`, as RecipeFiles words it.
+                let (rel, problem) = w.split_once(": ").unwrap_or(("", w.as_str()));
+                self.file_warnings
+                    .push_run(&f.run_id, checkout.join(rel).display(), problem);
+            }
+        }
+        if st.is_none() {
+            facts.push(skipped(
+                "static recipe checks",
+                &format!("{}: no recipe files could be read", checkout.display()),
+            ));
+        }
+        st
+    }
+
+    /// A recipe among the runs whose database service round-trips (dumps
+    /// in a pre-hook and replays in a restore post-hook): one checkout per
+    /// recipe and version, green runs first.
+    fn reference(&mut self, f: &Failure) -> Option<Fact> {
+        let key = (f.recipe.clone().unwrap_or_default(), f.tag.clone());
+        if !self.references.contains_key(&key) {
+            let found = self.find_reference(f);
+            self.references.insert(key.clone(), found);
+        }
+        let (recipe, service, run_id) = self.references.get(&key)?.clone()?;
+        let st = self.statics.peek(&recipe)?;
+        Some(Fact::new(
+            FactKind::Reference {
+                recipe: recipe.clone(),
+                service: service.clone(),
+                run_id: run_id.clone(),
+            },
+            st.source_of("compose.yml", None),
+            format!(
+                "reference: {recipe} service `{service}` dumps in a pre-hook and replays it in \
+                 `backupbot.restore.post-hook` (its restore passes in run {run_id})"
+            ),
+        ))
+    }
+
+    fn find_reference(&mut self, f: &Failure) -> Option<Found> {
+        // One candidate per (recipe, version): the newest green run with a
+        // checkout, else one whose restore passed.
+        let mut groups: BTreeMap<(String, Option<String>), (u8, &Run)> = BTreeMap::new();
+        for (recipe, runs) in &self.ctx.by_recipe {
+            if Some(*recipe) == f.recipe.as_deref() {
+                continue;
+            }
+            for r in runs.iter().filter(|r| r.checkout.is_some()) {
+                let rank = if r.is_green() {
+                    0
+                } else if r.tier(Tier::Restore).is_some_and(|s| !s.is_red()) {
+                    1
+                } else {
+                    continue;
                 };
-                if engine(s.image.as_ref()) == our_engine {
+                let key = (recipe.to_string(), r.version.clone());
+                match groups.get(&key) {
+                    Some((k, _)) if *k <= rank => {}
+                    _ => {
+                        groups.insert(key, (rank, r));
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(u8, &Run)> = groups.into_values().collect();
+        ranked.sort_by_key(|(rank, r)| (*rank, std::cmp::Reverse(r.span.key())));
+        let our_engine = f
+            .recipe
+            .as_deref()
+            .and_then(|r| self.statics.peek(r))
+            .and_then(|st| st.failing_engine());
+        let mut fallback = None;
+        for (_, r) in ranked {
+            let (Some(recipe), Some(checkout)) = (&r.recipe, &r.checkout) else {
+                continue;
+            };
+            let Some(st) = self
+                .statics
+                .get(recipe, r.version.as_deref(), checkout, self.rules)
+            else {
+                continue;
+            };
+            if let Some((service, engine)) = st.round_trip_service(self.rules) {
+                let found = (recipe.clone(), service, r.id.clone());
+                if our_engine.is_none() || our_engine == Some(engine) {
                     return Some(found);
                 }
                 fallback.get_or_insert(found);
@@ -554,160 +552,296 @@ impl<'a> Gatherer<'a> {
     }
 
     /// A live (or replayed) DNS probe for a routing suspect whose stack may
-    /// still be deployed: the warm stack for a promote, else the cold one.
+    /// still be deployed: the warm stack for a promote, else the run's.
     fn probe(
         &mut self,
-        failure: &Failure,
-        recipe: Option<&StaticFacts>,
-        signals: &[Signal],
-        skipped: &mut Vec<String>,
-    ) -> Option<DnsReport> {
-        // Only routing suspects are probed: a failed promote, or a run that
-        // got no HTTP answer or a refused on-demand TLS ask.
-        let suspect = failure.tier == crate::model::Tier::Promote
-            || signals.iter().any(|s| {
+        f: &Failure,
+        run: Option<&Run>,
+        st: Option<&StaticFacts>,
+        facts: &mut Vec<Fact>,
+    ) {
+        let suspect = f.tier == Tier::Promote
+            || facts.iter().any(|x| {
                 matches!(
-                    s.rule.as_str(),
-                    ids::HEALTH_NO_ANSWER | ids::TLS_ASK_REFUSED | ids::MSG_NO_HTTP_ANSWER
+                    x.sign(),
+                    Some((_, Role::NoAnswer | Role::UpstreamRefused, _))
                 )
             });
         if !suspect {
-            return None;
+            return;
         }
-        let prober = self.prober.as_deref_mut()?;
-        let recipe_name = failure.recipe.as_deref()?;
-        let finding = recipe?.report.findings.iter().find_map(|f| match &f.kind {
-            recipe::FindingKind::BareNameRouting { from, name, .. } => {
-                Some((from.clone(), name.clone()))
-            }
-            _ => None,
-        })?;
-        let stack = if failure.tier == crate::model::Tier::Promote {
-            recipe::warm_stack_name(recipe_name)
-        } else {
-            match self
-                .ingested
-                .run(&failure.run_id)
-                .and_then(|r| stack_of_run(r, self.ingested))
-            {
-                Some(s) => s,
-                None => recipe::warm_stack_name(recipe_name),
-            }
+        let Some(prober) = self.prober.as_deref_mut() else {
+            return;
         };
-        let target = format!("{stack}_{}", finding.0);
-        match prober.dns(&target, &finding.1, 8) {
-            Ok(report) => Some(report),
+        let Some(recipe) = f.recipe.as_deref() else {
+            return;
+        };
+        let Some((from, name)) = st.and_then(|s| {
+            s.report.findings.iter().find_map(|x| match &x.kind {
+                crate::model::FindingKind::BareNameRouting { from, name, .. } => {
+                    Some((from.clone(), name.clone()))
+                }
+                _ => None,
+            })
+        }) else {
+            return;
+        };
+        let stack = match (f.tier, run.and_then(statics::stack_of)) {
+            (Tier::Promote, _) | (_, None) => recipe::warm_stack_name(recipe),
+            (_, Some(s)) => s,
+        };
+        let target = format!("{stack}_{from}");
+        match prober.dns(&target, &name, 8) {
+            Ok(report) => {
+                let mut ev = report.evidence().into_iter();
+                let first = ev.next();
+                facts.push(Fact::new(
+                    FactKind::Probe {
+                        collision: report.collision,
+                        container: target.clone(),
+                        name: name.clone(),
+                        summary: report.summary.clone(),
+                    },
+                    Source::Command(
+                        first
+                            .as_ref()
+                            .map(|e| e.source.clone())
+                            .unwrap_or_else(|| format!("probe: {}", report.command)),
+                    ),
+                    format!(
+                        "{} — {}",
+                        report.summary,
+                        first.map(|e| e.text).unwrap_or_default()
+                    ),
+                ));
+                for e in ev {
+                    facts.push(Fact::new(FactKind::Line, Source::Command(e.source), e.text));
+                }
+            }
             Err(e) => {
-                skipped.push(format!("probe dns {target} {}: {}", finding.1, e.message));
+                facts.push(skipped(
+                    "probe",
+                    &format!("probe dns {target} {name}: {}", e.message),
+                ));
                 self.probe_warnings
                     .push(format!("probe {target}: {}", e.message));
-                None
             }
         }
     }
 }
 
-/// The stack a cold run deployed, from its console (`deploy: … <stack>`).
-fn stack_of_run(run: &Run, ingested: &Ingested) -> Option<String> {
-    ingested
-        .console_signals
-        .get(&run.id)?
-        .iter()
-        .find(|s| s.rule == ids::DEPLOY_CONVERGED)
-        .and_then(|s| s.capture("stack"))
-        .map(str::to_string)
-}
-
-fn is_overlay(f: &Failure) -> bool {
-    f.test.is_some() && f.source == TestSource::Overlay
-}
-
-fn has_backup_finding(f: &StaticFacts) -> bool {
-    f.report.findings.iter().any(|x| {
-        matches!(
-            x.kind,
-            recipe::FindingKind::RestoreReplaysNoDump { .. }
-                | recipe::FindingKind::LiveDataDir { .. }
-        )
-    })
-}
-
-/// The file at the tested tag (or the work tree) that holds the deploy's
-/// side of an assertion, against the same file with the overlay's
-/// expectation in its place: what the overlay assumes the release to be.
-fn expectation_diff(checkout: &Path, tag: &str, actual: &str, expected: &str) -> Option<String> {
-    let files = match git::Repo::open(checkout) {
-        Some(repo) => {
-            let tags = repo.tags().ok()?;
-            let t = git::find_tag(&tags, tag)?.name.clone();
-            repo.files_at(&t, recipe::is_recipe_file).ok()?
-        }
-        None => recipe::RecipeFiles::from_dir(checkout).ok()?.files,
-    };
-    let (path, old) = files.iter().find(|(_, text)| text.contains(actual))?;
-    let new = old.replace(actual, expected);
-    Some(
-        similar::TextDiff::from_lines(old.as_str(), new.as_str())
-            .unified_diff()
-            .context_radius(2)
-            .header(
-                &format!("{path} ({tag})"),
-                &format!("{path} (what the overlay expects)"),
-            )
-            .to_string(),
+/// A fact for a check that could not run.
+pub fn skipped(check: &str, why: &str) -> Fact {
+    Fact::new(
+        FactKind::Skipped {
+            check: check.to_string(),
+            why: why.to_string(),
+        },
+        Source::Command(check.to_string()),
+        why.to_string(),
     )
 }
 
-/// The line of an overlay test module in the cc-ci checkout that holds
-/// `needle` (a literal search; the module comes from the test id,
-/// `tests/<recipe>/<module>.py::<name>`).
-fn overlay_line(ccci: &Path, test: &str, needle: &str) -> Option<crate::model::Evidence> {
-    let module = test.split("::").next()?;
-    let path = ccci.join(module);
-    let text = std::fs::read_to_string(&path).ok()?;
-    // The needle as a quoted literal (the assertion or its constant)
-    // before a mention in prose.
-    let quoted = [format!("\"{needle}\""), format!("'{needle}'")];
-    let (n, line) = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| quoted.iter().any(|q| l.contains(q.as_str())))
-        .or_else(|| text.lines().enumerate().find(|(_, l)| l.contains(needle)))?;
-    Some(crate::model::Evidence::new(
-        format!("{}:{}", path.display(), n + 1),
-        line.trim().to_string(),
-    ))
+fn sign(s: &Signal, place: Place, rules: &RuleSet) -> Fact {
+    let rule = rules.get(&s.rule);
+    Fact::new(
+        FactKind::Sign {
+            rule: s.rule.clone(),
+            role: s.role,
+            place,
+            captures: s.captures.clone(),
+            summary: rule.map(|r| r.summary.clone()).unwrap_or_default(),
+            fix: rule.map(|r| r.fix.clone()).filter(|f| !f.is_empty()),
+        },
+        Source::File(s.loc.clone()),
+        // The line without its prefix: the source cites the raw line.
+        s.message().to_string(),
+    )
 }
 
-/// The version of a run that recorded none (no results.json, no console):
-/// the release tag its checkout is at, else the recipe's own
-/// `coop-cloud.${STACK_NAME}.version` label in the checkout.
-pub fn version_from_checkout(dir: &Path, rules: &RuleSet) -> Option<String> {
-    if let Some(repo) = git::Repo::open(dir) {
-        let head = repo.head_commit().ok().flatten();
-        if let (Some(head), Ok(tags)) = (head, repo.tags()) {
-            if let Some(t) = tags.iter().rev().find(|t| t.commit == head) {
-                return Some(t.name.clone());
-            }
-        }
-    }
-    let files = recipe::RecipeFiles::from_dir(dir).ok()?;
-    let report = recipe::check(&files, rules);
-    report.services.iter().find_map(|s| {
-        s.labels.iter().find_map(|(k, v)| {
-            (k.starts_with("coop-cloud.") && k.ends_with(".version") && !v.is_empty())
-                .then(|| v.clone())
+/// The console lines "around" a test failure: from the start of its tier
+/// to the line that reports the tier failed, when the console says both;
+/// else 200 lines before the reporting line. A real cc-ci console reports
+/// no tier as failed: there the tier's section runs from its pytest
+/// invocation to the next tier's (or the end of the console).
+fn near_window(f: &Failure, run: &Run) -> Option<(PathBuf, u32, u32)> {
+    f.test.as_ref()?;
+    let tier_of = |s: &Signal| s.capture("tier").and_then(Tier::parse);
+    let Some(report) = run
+        .signals
+        .iter()
+        .find(|s| s.role == Role::TierFailed && tier_of(s) == Some(f.tier))
+    else {
+        let start = run
+            .signals
+            .iter()
+            .find(|s| s.role == Role::TierStarted && tier_of(s) == Some(f.tier))?;
+        let from = start.loc.line?;
+        let to = run
+            .signals
+            .iter()
+            .filter(|s| {
+                s.role == Role::TierStarted
+                    && s.loc.path == start.loc.path
+                    && tier_of(s) != Some(f.tier)
+                    && s.loc.line.is_some_and(|l| l > from)
+            })
+            .filter_map(|s| s.loc.line)
+            .min()
+            .map_or(u32::MAX, |l| l - 1);
+        return Some((start.loc.path.clone(), from, to));
+    };
+    let end = report.loc.line?;
+    let start = run
+        .signals
+        .iter()
+        .filter(|s| {
+            s.role == Role::TierStarted
+                && s.capture("tier").and_then(Tier::parse) == Some(f.tier)
+                && s.loc.line.is_some_and(|l| l <= end)
         })
-    })
+        .filter_map(|s| s.loc.line)
+        .max()
+        .unwrap_or(end.saturating_sub(200));
+    Some((report.loc.path.clone(), start, end))
 }
 
-/// `'x'` or `"x"` → `x`.
-pub fn unquote(s: &str) -> String {
-    let s = s.trim();
-    for q in ['\'', '"'] {
-        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
-            return s[1..s.len() - 1].to_string();
-        }
+/// How the run ended, when it did not end normally.
+/// `swept`: the sweep log's lines for the run, when a sweep ran it (a
+/// timer's run has its console there).
+/// Every failure of such a run gets it: a red test in a run that died is
+/// no reproduction, and the run's own failure is decided on it.
+fn ending(f: &Failure, run: &Run, swept: &[&Signal], facts: &mut Vec<Fact>) {
+    if f.tier != Tier::Run && !crate::failures::cut_off(run) {
+        return;
     }
-    s.to_string()
+    let at = run.end.rc_at.clone().unwrap_or_else(|| f.loc.clone());
+    let last = run.console.as_ref().and_then(|c| c.last_recognised.clone());
+    let kind = match run.end.rc {
+        Some(142) => {
+            // What it was doing: the last tier or deploy that started and
+            // did not report back.
+            let doing = run
+                .signals
+                .iter()
+                .chain(swept.iter().copied())
+                .rfind(|s| matches!(s.role, Role::TierStarted))
+                .map(|s| s.message().to_string())
+                .or_else(|| last.as_ref().map(|(_, t)| t.clone()));
+            RunEnding::Deadline { doing }
+        }
+        Some(143) => RunEnding::Cancelled,
+        rc => RunEnding::Died {
+            rc,
+            last: last.as_ref().map(|(_, t)| t.clone()),
+        },
+    };
+    let text = match &kind {
+        RunEnding::Deadline { doing } => format!(
+            "rc=142: the harness's deadline fired{}",
+            doing
+                .as_ref()
+                .map(|d| format!(" during `{d}`"))
+                .unwrap_or_default()
+        ),
+        RunEnding::Cancelled => "rc=143: cancelled (SIGTERM)".to_string(),
+        RunEnding::Died { rc, last } => format!(
+            "{}; last recognised line: {}",
+            rc.map(|r| format!("rc={r}"))
+                .unwrap_or_else(|| "no end line".into()),
+            last.as_deref().unwrap_or("none")
+        ),
+    };
+    facts.push(Fact::new(FactKind::Ending(kind), Source::File(at), text));
+}
+
+/// The run's load.
+fn load(run: &Run) -> Fact {
+    let text = if run.is_isolation() {
+        "isolation run: no overlapping run".to_string()
+    } else if run.overlapping.is_empty() {
+        match run.kind {
+            crate::model::RunKind::Sweep => "sweep run".to_string(),
+            _ => "span unknown, so its load is not known".to_string(),
+        }
+    } else {
+        format!("overlapping {}", run.overlapping.join(", "))
+    };
+    Fact::new(
+        FactKind::Load {
+            overlapping: run.overlapping.clone(),
+            sweep: run.kind == crate::model::RunKind::Sweep,
+            isolation: run.is_isolation(),
+        },
+        Source::File(Loc::new(&run.path, None)),
+        text,
+    )
+}
+
+/// Causes several recipes of one sweep share: the same harness signature,
+/// or the same failure message with numbers and hex made equal, in two or
+/// more recipes' failures of that sweep. Computed from the sweep's own
+/// failures only; each failure it explains gets a fact naming the others.
+pub fn shared_causes(
+    failures: &[(Failure, Vec<Fact>)],
+    sweep_of: impl Fn(&str) -> Option<String>,
+) -> Vec<Vec<Fact>> {
+    use std::collections::BTreeSet;
+    let mut groups: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let keys: Vec<Vec<(String, String)>> = failures
+        .iter()
+        .map(|(f, facts)| {
+            let Some(sweep) = sweep_of(&f.run_id) else {
+                return Vec::new();
+            };
+            let mut keys: Vec<(String, String)> = facts
+                .iter()
+                .filter_map(|x| match x.sign() {
+                    Some((rule, Role::Harness, _)) => {
+                        Some((sweep.clone(), format!("signature `{rule}`")))
+                    }
+                    _ => None,
+                })
+                .collect();
+            keys.push((
+                sweep,
+                format!("message `{}`", crossrun::normalise(&f.message)),
+            ));
+            keys.sort();
+            keys.dedup();
+            for k in &keys {
+                if let Some(r) = &f.recipe {
+                    groups.entry(k.clone()).or_default().insert(r.clone());
+                }
+            }
+            keys
+        })
+        .collect();
+    keys.into_iter()
+        .zip(failures)
+        .map(|(keys, (f, _))| {
+            keys.into_iter()
+                .filter_map(|k| {
+                    let recipes = groups.get(&k)?;
+                    (recipes.len() >= 2).then(|| {
+                        let list: Vec<String> = recipes.iter().cloned().collect();
+                        Fact::new(
+                            FactKind::SharedCause {
+                                key: k.1.clone(),
+                                recipes: list.clone(),
+                            },
+                            Source::File(f.loc.clone()),
+                            format!(
+                                "the same {} hit {} recipes of the sweep of {}: {}",
+                                k.1,
+                                list.len(),
+                                k.0,
+                                list.join(", ")
+                            ),
+                        )
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }

@@ -2,141 +2,66 @@
 //!
 //! A failure is one of (shared/spec/verdicts.md, interface.md):
 //! - a failed or errored test case (all JUnit records of it grouped);
-//! - a failed tier with no failing test case to blame (from results.json,
-//!   the console's `RESULT:` line or a `tier: X FAIL` event);
+//! - a red tier with no failing test case to blame;
 //! - an `unver` rung (should have run and did not) and a failed lint;
-//! - a failed WC5 promote from the sweep log, even when the sweep's label
-//!   says `PASS (promoted)` (a known defect of the sweep);
-//! - a run cut off: no results.json and no `end` line, a truncated JUnit
-//!   file, or an exit status of 142/143.
+//! - a failed WC5 promote, from the sweep log (whatever its label says) or
+//!   the run's own output;
+//! - a run that did not end normally: timed out (rc 142, the harness's
+//!   deadline), cancelled (rc 143), or died early (any other non-zero end,
+//!   or no end at all, with no results.json);
+//! - a sweep entry that went red with no run directory to read.
 //!
-//! Never: passing tests, skipped tests, EXPECTED_NA tiers, green runs.
-//! Failures are listed once per (run, recipe, tier, test).
+//! Never: passing tests, skipped tests, EXPECTED_NA tiers, green runs,
+//! `deps-not-ready:` skips. Failures are listed once per (run, recipe,
+//! tier, test).
 
 use std::collections::BTreeSet;
 
-use crate::ingest::Ingested;
-use crate::model::{Evidence, Failure, Loc, Run, Signal, TestSource, Tier, TierStatus};
-use crate::rules::{RuleSet, ids};
+use crate::model::{
+    Evidence, Failure, Loc, Role, Run, Signal, Sweep, SweepEntry, SweepOutcome, TestSource, Tier,
+};
 
-/// Exit statuses of a killed run: 142 (SIGALRM, a timeout) and 143
-/// (SIGTERM), 137 (SIGKILL).
-const KILLED: [i32; 3] = [137, 142, 143];
+/// The exit status of a run the harness's deadline stopped.
+pub const RC_DEADLINE: i32 = 142;
+/// The exit status of a cancelled run.
+pub const RC_CANCELLED: i32 = 143;
+/// The exit status of a run that ended red: a tier failed. A normal end.
+pub const RC_RED: i32 = 7;
 
-/// Every failure of the target runs, then the sweep's promote failures.
-pub fn collect(ingested: &Ingested, rules: &RuleSet) -> Vec<Failure> {
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut push = |f: Failure, out: &mut Vec<Failure>| {
-        let key = (f.run_id.clone(), f.recipe.clone(), f.tier, f.test.clone());
-        if seen.insert(key) {
-            out.push(f);
-        }
-    };
-    for run in ingested
-        .runs
-        .iter()
-        .filter(|r| ingested.targets.contains(&r.id))
-    {
-        let signals = ingested
-            .console_signals
-            .get(&run.id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        for f in of_run(run, signals, rules) {
-            push(f, &mut out);
-        }
-    }
-    if let Some(sweep) = &ingested.sweep {
-        for entry in &sweep.entries {
-            let run_id = entry
-                .run_id
-                .clone()
-                .unwrap_or_else(|| format!("sweep:{}", entry.recipe));
-            if let Some(ev) = &entry.promote_failed {
-                let message = rules
-                    .captures(ids::SWEEP_PROMOTE_FAILED, &ev.text)
-                    .and_then(|c| c.get("reason").cloned())
-                    .unwrap_or_else(|| ev.text.clone());
-                let mut evidence = vec![ev.clone()];
-                // The sweep's label is untrusted (it says PASS even when the
-                // promote failed): cite it as such.
-                if let Some((n, label)) = entry.lines.iter().find(|(_, l)| {
-                    rules
-                        .captures(ids::SWEEP_LABEL, l)
-                        .is_some_and(|c| c.get("label").is_some_and(|v| v.starts_with("PASS")))
-                }) {
-                    evidence.push(Evidence::new(
-                        format!("{}:{n}", sweep.path.display()),
-                        format!("{label}   (the sweep's label; it is printed even when the promote failed)"),
-                    ));
-                }
-                push(
-                    Failure {
-                        run_id: run_id.clone(),
-                        recipe: Some(entry.recipe.clone()),
-                        tag: entry.tag.clone(),
-                        tier: Tier::Promote,
-                        test: None,
-                        source: TestSource::Unknown,
-                        message,
-                        detail: None,
-                        reruns: 0,
-                        evidence,
-                        loc: Loc::new(
-                            &sweep.path,
-                            ev.source.rsplit(':').next().and_then(|n| n.parse().ok()),
-                        ),
-                    },
-                    &mut out,
-                );
-            }
-            // A sweep run the tool could not read: the sweep's word is all
-            // there is.
-            let have_run = entry
-                .run_id
-                .as_ref()
-                .is_some_and(|id| ingested.run(id).is_some());
-            let killed = entry.cold_rc.filter(|rc| KILLED.contains(rc));
-            let failed_label = entry
-                .label
-                .as_deref()
-                .is_some_and(|l| l.starts_with("FAIL"));
-            if !have_run && (killed.is_some() || failed_label) {
-                let (n, line) = entry.lines.last().cloned().unwrap_or((0, String::new()));
-                let message = match killed {
-                    Some(rc) => format!("cold run killed (rc={rc}); no run directory was read"),
-                    None => "the sweep reports FAIL; no run directory was read".to_string(),
-                };
-                push(
-                    Failure {
-                        run_id,
-                        recipe: Some(entry.recipe.clone()),
-                        tag: entry.tag.clone(),
-                        tier: Tier::Run,
-                        test: None,
-                        source: TestSource::Unknown,
-                        message,
-                        detail: None,
-                        reruns: 0,
-                        evidence: vec![Evidence::new(
-                            format!("{}:{n}", sweep.path.display()),
-                            line,
-                        )],
-                        loc: Loc::new(&sweep.path, Some(n)),
-                    },
-                    &mut out,
-                );
-            }
-        }
-    }
-    out
+/// Roles whose line, on its own, explains a red tier.
+const TELLING: [Role; 7] = [
+    Role::Harness,
+    Role::DeployTimeout,
+    Role::DeployFailed,
+    Role::Rollback,
+    Role::NoAnswer,
+    Role::UpstreamRefused,
+    Role::DataLost,
+];
+
+/// Keeps failures unique per (run, recipe, tier, test).
+#[derive(Default)]
+pub struct Collector {
+    seen: BTreeSet<(String, Option<String>, Tier, Option<String>)>,
+    pub failures: Vec<Failure>,
 }
 
-/// The failures of one run.
-pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
-    let mut out: Vec<Failure> = Vec::new();
-    let base = |tier: Tier, message: String, loc: Loc| Failure {
+impl Collector {
+    pub fn push(&mut self, f: Failure) {
+        if self.seen.insert(f.key()) {
+            self.failures.push(f);
+        }
+    }
+
+    pub fn extend(&mut self, fs: impl IntoIterator<Item = Failure>) {
+        for f in fs {
+            self.push(f);
+        }
+    }
+}
+
+fn base(run: &Run, tier: Tier, message: String, loc: Loc) -> Failure {
+    Failure {
         run_id: run.id.clone(),
         recipe: run.recipe.clone(),
         tag: run.version.clone(),
@@ -146,13 +71,33 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
         message,
         detail: None,
         reruns: 0,
-        evidence: Vec::new(),
+        lines: Vec::new(),
         loc,
+    }
+}
+
+/// The failures of one run.
+pub fn of_run(run: &Run) -> Vec<Failure> {
+    let mut out: Vec<Failure> = Vec::new();
+    let red_tiers: Vec<(Tier, Loc)> = run
+        .tiers
+        .iter()
+        .filter(|(t, r)| {
+            Tier::TESTED.contains(t)
+                && r.status.is_red()
+                && r.status != crate::model::TierStatus::Unver
+                && !run.expected_na.contains_key(t)
+        })
+        .map(|(t, r)| (*t, r.origin.clone()))
+        .collect();
+    let tier_fail_line = |tier: Tier| {
+        run.signals.iter().find(|s| {
+            s.role == Role::TierFailed && s.capture("tier").and_then(Tier::parse) == Some(tier)
+        })
     };
-    let red_tiers = red_tiers(run, signals);
 
     // 1. Red test cases.
-    for t in run.tests().filter(|t| t.outcome.is_red()) {
+    for t in run.tests.iter().filter(|t| t.outcome.is_red()) {
         let tier = t.tier.unwrap_or(match red_tiers.as_slice() {
             [(only, _)] => *only,
             _ => Tier::Run,
@@ -160,234 +105,278 @@ pub fn of_run(run: &Run, signals: &[Signal], rules: &RuleSet) -> Vec<Failure> {
         if run.expected_na.contains_key(&tier) {
             continue;
         }
-        let message = t.message.clone().unwrap_or_else(|| {
-            format!("{} ({:?}) with no message", t.name, t.outcome).to_lowercase()
-        });
-        let mut f = base(tier, message.clone(), t.loc.clone());
+        let message = t
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("{} ({}) with no message", t.name, t.outcome));
+        let mut f = base(run, tier, message.clone(), t.loc.clone());
         f.test = Some(t.id.clone());
         f.source = t.source;
         f.detail = t.detail.clone();
         f.reruns = t.reruns;
-        f.evidence.push(Evidence::at(&t.loc, message));
-        if let Some(s) = signals.iter().find(|s| {
-            s.rule == ids::TIER_FAIL && s.capture("tier").and_then(Tier::parse) == Some(tier)
-        }) {
-            f.evidence.push(s.evidence());
+        if let Some(s) = tier_fail_line(tier) {
+            f.lines.push(s.evidence());
         }
         out.push(f);
     }
 
     // 2. Red tiers with no red test to blame.
     for (tier, origin) in &red_tiers {
-        if out.iter().any(|f| f.tier == *tier) || run.expected_na.contains_key(tier) {
+        if out.iter().any(|f| f.tier == *tier) {
             continue;
         }
-        let fail_line = signals.iter().find(|s| {
-            s.rule == ids::TIER_FAIL && s.capture("tier").and_then(Tier::parse) == Some(*tier)
-        });
-        // The most telling console line of the tier: a signature if one
-        // fired, else the tier's FAIL line.
-        let telling = signals.iter().find(|s| is_signature(&s.rule));
-        let message = match telling {
-            Some(s) => format!(
-                "{tier} failed: {}",
-                crate::ingest::log::message_of(&s.text, rules)
-            ),
-            None => format!("{tier} failed ({origin}) with no failing test case"),
+        let fail_line = tier_fail_line(*tier);
+        let telling = run.signals.iter().find(|s| TELLING.contains(&s.role));
+        let message = match (telling, fail_line.and_then(|s| s.capture("reason"))) {
+            (Some(s), _) => format!("{tier} failed: {}", s.message()),
+            (None, Some(reason)) => format!("{tier} failed: {reason}"),
+            (None, None) => format!("{tier} failed with no failing test case"),
         };
         let loc = fail_line
             .or(telling)
             .map(|s| s.loc.clone())
-            .unwrap_or_else(|| Loc::new(run.path.join("results.json"), None));
-        let mut f = base(*tier, message, loc);
-        f.evidence
-            .push(Evidence::new(origin.clone(), format!("{tier}: failed")));
+            .unwrap_or_else(|| origin.clone());
+        let mut f = base(run, *tier, message, loc);
+        f.lines
+            .push(Evidence::at(origin, format!("{tier}: failed")));
         if let Some(s) = fail_line {
-            f.evidence.push(s.evidence());
+            f.lines.push(s.evidence());
         }
         if let Some(s) = telling {
-            f.evidence.push(s.evidence());
+            f.lines.push(s.evidence());
         }
         out.push(f);
     }
 
-    // 2b. A promote the run's own console shows failing (an operator's
-    // cold run followed by a WC5 promote).
-    if let Some(s) = signals.iter().find(|s| s.rule == ids::PROMOTE_FAILED) {
-        let mut f = base(
-            Tier::Promote,
-            s.capture("reason").unwrap_or(&s.text).to_string(),
-            s.loc.clone(),
-        );
-        f.evidence.push(s.evidence());
+    // 3. A promote the run's own output shows failing.
+    if let Some(s) = run.signals.iter().find(|s| s.role == Role::PromoteFailed) {
+        let reason = s.capture("reason").unwrap_or(s.message()).to_string();
+        let mut f = base(run, Tier::Promote, reason, s.loc.clone());
+        f.lines.push(s.evidence());
         out.push(f);
     }
 
-    // 3. Rungs that should have run and did not. After another failure
-    // they are its consequence (the run stopped there): cited as evidence
-    // of that failure, not listed again. Alone, each is a failure.
+    // 4. Rungs that should have run and did not. After another failure
+    // they are its consequence (the run stopped there): cited with it, not
+    // listed again. Alone, each is a failure.
     if let Some(rec) = &run.record {
-        let unver: Vec<&String> = rec
-            .rungs
-            .iter()
-            .filter(|(_, st)| **st == TierStatus::Unver)
-            .map(|(rung, _)| rung)
-            .collect();
         let loc = Loc::new(&rec.path, None);
-        if let (Some(first), false) = (out.first_mut(), unver.is_empty()) {
-            let names: Vec<&str> = unver.iter().map(|s| s.as_str()).collect();
-            first.evidence.push(Evidence::at(
-                &loc,
-                format!(
-                    "rungs {} = \"unver\": did not run after this failure",
-                    names.join(", ")
-                ),
-            ));
-        } else {
-            for rung in unver {
-                let tier = Tier::parse(rung).unwrap_or(Tier::Run);
-                if out.iter().any(|f| f.tier == tier) {
-                    continue;
+        if !run.unver.is_empty() {
+            match out.first_mut() {
+                Some(first) => first.lines.push(Evidence::at(
+                    &loc,
+                    format!(
+                        "rungs {} = \"unver\": did not run after this failure",
+                        run.unver.join(", ")
+                    ),
+                )),
+                None => {
+                    for rung in &run.unver {
+                        let tier = Tier::parse(rung).unwrap_or(Tier::Run);
+                        let mut f = base(
+                            run,
+                            tier,
+                            format!("rung `{rung}` should have run and did not (unver)"),
+                            loc.clone(),
+                        );
+                        f.lines
+                            .push(Evidence::at(&loc, format!("rungs.{rung} = \"unver\"")));
+                        if !out.iter().any(|x| x.tier == tier) {
+                            out.push(f);
+                        }
+                    }
                 }
-                let mut f = base(
-                    tier,
-                    format!("rung `{rung}` should have run and did not (unver)"),
-                    loc.clone(),
-                );
-                f.evidence
-                    .push(Evidence::at(&loc, format!("rungs.{rung} = \"unver\"")));
-                out.push(f);
             }
         }
-        if !rec.lint_rules_failed.is_empty()
-            && rec.results.get("lint").is_some_and(|s| s.is_red())
-            && !out.iter().any(|f| f.tier == Tier::Lint)
-        {
-            let loc = Loc::new(&rec.path, None);
+        if !run.lint_failed.is_empty() {
             let mut f = base(
+                run,
                 Tier::Lint,
-                format!(
-                    "abra recipe lint failed: {}",
-                    rec.lint_rules_failed.join(", ")
-                ),
+                format!("abra recipe lint failed: {}", run.lint_failed.join(", ")),
                 loc.clone(),
             );
-            f.evidence.push(Evidence::at(
+            f.lines.push(Evidence::at(
                 &loc,
-                format!("lint.rules_failed = {:?}", rec.lint_rules_failed),
+                format!("lint.rules_failed = {:?}", run.lint_failed),
             ));
             out.push(f);
         }
     }
 
-    // 4. Cut off.
-    let mut cut = Vec::new();
-    if let Some(rc) = run.rc.filter(|rc| KILLED.contains(rc)) {
-        let ev = signals
-            .iter()
-            .find(|s| s.rule == ids::HARNESS_KILLED)
-            .map(Signal::evidence)
-            .unwrap_or_else(|| Evidence::new(run.path.display().to_string(), format!("rc={rc}")));
-        cut.push((format!("killed (rc={rc})"), ev));
-    }
-    if run.record.is_none() {
-        if let Some(log) = &run.console {
-            if !signals.iter().any(|s| s.rule == ids::RUN_END) {
-                let last = log.events.last();
-                let text = last
-                    .map(|e| format!("last event: {} {}: {}", e.level, e.component, e.message))
-                    .unwrap_or_else(|| "no events".into());
-                let src = format!(
-                    "{}:{}",
-                    log.path.display(),
-                    last.map(|e| e.line).unwrap_or(log.line_count)
-                );
-                cut.push((
-                    "no results.json and no `end` line".to_string(),
-                    Evidence::new(src, text),
-                ));
-            }
-        }
-    }
-    // A damaged JUnit file in a run that ended normally is a warning, not
-    // a cut-off: only without results.json and an `end` line does it mean
-    // the run was killed mid-write.
-    let ended = run.record.is_some() || signals.iter().any(|s| s.rule == ids::RUN_END);
-    for j in run.junit.iter().filter(|_| !ended) {
-        if let Some(why) = &j.truncated {
-            cut.push((
-                format!(
-                    "{} {why}",
-                    j.path.file_name().unwrap_or_default().to_string_lossy()
-                ),
-                Evidence::new(j.path.display().to_string(), why.clone()),
-            ));
-        }
-    }
-    if !cut.is_empty() && !out.iter().any(|f| f.tier == Tier::Run && f.test.is_none()) {
-        let message = format!(
-            "run cut off: {}",
-            cut.iter()
-                .map(|(m, _)| m.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-        let loc = Loc::new(&run.path, None);
-        let mut f = base(Tier::Run, message, loc);
-        f.evidence = cut.into_iter().map(|(_, e)| e).collect();
+    // 5. A run that did not end normally.
+    if let Some(f) = ending(run) {
         out.push(f);
     }
     out
 }
 
-/// Tiers that failed, each with where that was read. EXPECTED_NA and skips
-/// are not failures; `unver` is handled as a rung.
-fn red_tiers(run: &Run, signals: &[Signal]) -> Vec<(Tier, String)> {
-    let mut out: Vec<(Tier, String)> = Vec::new();
-    let mut add = |t: Tier, origin: String| {
-        if !out.iter().any(|(x, _)| *x == t) {
-            out.push((t, origin));
-        }
-    };
-    if let Some(rec) = &run.record {
-        for (name, st) in &rec.results {
-            if matches!(st, TierStatus::Fail | TierStatus::Error) {
-                if let Some(t) = Tier::parse(name) {
-                    if t != Tier::Lint {
-                        add(t, format!("{}: results.{name}", rec.path.display()));
-                    }
+/// The run did not end normally: it timed out, was cancelled, or died
+/// early (any other non-zero end but a red one, or no end at all, with no
+/// results.json). Such a run proves nothing about the recipe, red or green.
+pub fn cut_off(run: &Run) -> bool {
+    ending(run).is_some()
+}
+
+/// The failure of a run that timed out, was cancelled or died early.
+fn ending(run: &Run) -> Option<Failure> {
+    let last = run.console.as_ref().and_then(|c| {
+        c.last_recognised
+            .as_ref()
+            .map(|(n, t)| (Loc::new(&c.path, Some(*n)), t.clone()))
+    });
+    let rc_loc = run
+        .end
+        .rc_at
+        .clone()
+        .unwrap_or_else(|| Loc::new(&run.path, None));
+    let (message, loc) = match run.end.rc {
+        Some(RC_DEADLINE) => (
+            format!("the run timed out: the harness's 3600 s deadline fired (rc={RC_DEADLINE})"),
+            rc_loc.clone(),
+        ),
+        Some(RC_CANCELLED) => (
+            format!("the run was cancelled (rc={RC_CANCELLED}, SIGTERM)"),
+            rc_loc.clone(),
+        ),
+        Some(rc) if rc != 0 && rc != RC_RED && run.record.is_none() => (
+            match &last {
+                Some((_, t)) => format!("the run died (rc={rc}) with no results.json; last: {t}"),
+                None => format!("the run died (rc={rc}) with no results.json"),
+            },
+            rc_loc.clone(),
+        ),
+        None if run.record.is_none() && !run.end.closed && died_early(run) => (
+            match &last {
+                Some((_, t)) => {
+                    format!("the run ended without results.json or a closing line; last: {t}")
                 }
-            }
+                None => "the run ended without results.json or a closing line".to_string(),
+            },
+            last.as_ref()
+                .map(|(l, _)| l.clone())
+                .unwrap_or_else(|| Loc::new(&run.path, None)),
+        ),
+        _ => return None,
+    };
+    let mut f = base(run, Tier::Run, message, loc);
+    if let Some(at) = &run.end.rc_at {
+        f.lines.push(Evidence::at(
+            at,
+            format!("rc={}", run.end.rc.unwrap_or_default()),
+        ));
+    }
+    if let Some((l, t)) = &last {
+        f.lines.push(Evidence::at(l, t.clone()));
+    }
+    for j in &run.junit {
+        if let Some(why) = &j.truncated
+            && run.record.is_none()
+            && !run.end.closed
+        {
+            f.lines
+                .push(Evidence::new(j.path.display().to_string(), why.clone()));
         }
     }
-    for (t, st) in &run.console_results {
-        if matches!(st, TierStatus::Fail | TierStatus::Error) {
-            let src = signals
-                .iter()
-                .rev()
-                .find(|s| s.rule == ids::RUN_RESULT)
-                .map(|s| s.loc.to_string())
-                .unwrap_or_default();
-            add(*t, src);
+    Some(f)
+}
+
+/// A run with no results.json and no closing line, whose files show it
+/// stopped: a console that was read, or a JUnit file cut mid-write.
+fn died_early(run: &Run) -> bool {
+    run.console.is_some() || run.junit.iter().any(|j| j.truncated.is_some())
+}
+
+/// The failures a sweep log shows: failed promotes, and red entries with
+/// no run directory to read. `run_of` finds a placed run.
+pub fn of_sweep<'a>(sweep: &Sweep, run_of: impl Fn(&str) -> Option<&'a Run>) -> Vec<Failure> {
+    let mut out = Vec::new();
+    for e in &sweep.entries {
+        let run = e.run.as_deref().and_then(&run_of);
+        if let Some(p) = &e.promote {
+            out.push(promote_failure(e, p, run));
+        } else if let SweepOutcome::PromoteFailed { .. } = e.outcome {
+            // The label says so but no `WC5 promote failed` line was kept.
+            let mut f = entry_failure(
+                e,
+                run,
+                Tier::Promote,
+                "the WC5 promote failed (the sweep's label)".into(),
+            );
+            f.lines.push(Evidence::at(&e.loc, e.text.clone()));
+            out.push(f);
+        }
+        let red = matches!(e.outcome, SweepOutcome::Red) || e.rc.is_some_and(|rc| rc != 0);
+        if red && run.is_none() {
+            let rc = e.rc.unwrap_or_default();
+            let message = match rc {
+                RC_DEADLINE => format!(
+                    "the run timed out: the harness's 3600 s deadline fired (rc={RC_DEADLINE}); no run directory was placed"
+                ),
+                RC_CANCELLED => format!(
+                    "the run was cancelled (rc={RC_CANCELLED}); no run directory was placed"
+                ),
+                _ => format!(
+                    "the sweep reports rc={rc}{}; no run directory was placed for it",
+                    e.label
+                        .as_deref()
+                        .map(|l| format!(" ({l})"))
+                        .unwrap_or_default()
+                ),
+            };
+            let mut f = entry_failure(e, None, Tier::Run, message);
+            f.lines.push(Evidence::at(&e.loc, e.text.clone()));
+            out.push(f);
         }
     }
-    for s in signals.iter().filter(|s| s.rule == ids::TIER_FAIL) {
-        if let Some(t) = s.capture("tier").and_then(Tier::parse) {
-            add(t, s.loc.to_string());
-        }
-    }
-    out.sort_by_key(|(t, _)| *t);
     out
 }
 
-/// Rules whose line, on its own, explains a failed tier.
-fn is_signature(rule: &str) -> bool {
-    rule.starts_with("harness.")
-        || matches!(
-            rule,
-            ids::DEPLOY_TIMEOUT
-                | ids::DEPLOY_FAILED
-                | ids::UPGRADE_ROLLBACK
-                | ids::HEALTH_NO_ANSWER
-        )
+fn entry_failure(e: &SweepEntry, run: Option<&Run>, tier: Tier, message: String) -> Failure {
+    Failure {
+        run_id: e.run_key(),
+        recipe: Some(e.recipe.clone()),
+        tag: run
+            .and_then(|r| r.version.clone())
+            .or_else(|| e.version.clone()),
+        tier,
+        test: None,
+        source: TestSource::Unknown,
+        message,
+        detail: None,
+        reruns: 0,
+        lines: Vec::new(),
+        loc: e.loc.clone(),
+    }
 }
+
+fn promote_failure(e: &SweepEntry, p: &crate::model::Promote, run: Option<&Run>) -> Failure {
+    let mut f = entry_failure(e, run, Tier::Promote, p.reason.clone());
+    f.loc = p.loc.clone();
+    f.lines.push(Evidence::at(&p.loc, p.text.clone()));
+    // The lines after it say why (a pull rate limit there is harness).
+    let after: Vec<&Signal> = e
+        .signals
+        .iter()
+        .filter(|s| s.loc.line > p.loc.line && s.role.is_trouble() && s.role != Role::PromoteFailed)
+        .take(3)
+        .collect();
+    for s in after {
+        f.lines.push(s.evidence());
+    }
+    // The label is untrusted (older sweeps said PASS even when the promote
+    // failed): cite it as such.
+    if let Some(label) = &e.label {
+        if label.starts_with("PASS") {
+            f.lines.push(Evidence::at(
+                &e.loc,
+                format!("{label}   (the sweep's label; older sweeps print it even when the promote failed)"),
+            ));
+        } else {
+            f.lines.push(Evidence::at(&e.loc, e.text.clone()));
+        }
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests;

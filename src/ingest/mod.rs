@@ -1,238 +1,504 @@
-//! Ingest: read the runs root, run directories and single files into
-//! [`Run`]s, plus the sweep log and the canonicals.
+//! Ingest: the only code that reads a run.
+//!
+//! It finds the runs under a root ([`discover`]), tells a PATH's kind
+//! ([`classify`]), reads one run at one of two depths ([`read_run`]: a
+//! summary for context and the index, full for the runs reported), reads
+//! consoles from anywhere ([`console`]), sweep logs ([`sweep`]) and
+//! canonicals ([`canonical`]), places consoles and sweep entries on their
+//! runs ([`matching`]), and computes every run's load ([`load`]).
 //!
 //! Guarantees:
-//! - Read-only: nothing is ever written, here or anywhere under the runs
-//!   root.
-//! - One bad file never stops the rest: problems become [`Warnings`] that
-//!   name the file and what was wrong; only a PATH that does not exist (or
-//!   cannot be read at all) is an [`Error`].
-//! - Load is computed over every run the tool can see, not only the ones
-//!   asked about: a run directory given alone is compared with its siblings
-//!   in the same runs root, since "did anything else run at the same time"
-//!   is a question about the node, not about the argument list.
-//!
-//! Runs are ordered by time (start, else finish), never by id: ids mix
-//! Drone build numbers and names.
+//! - Read-only, and only regular files under a cap ([`crate::fsx`]); in a
+//!   run's `abra/`, `servers/` and `catalogue/` (symlinks into the node's
+//!   shared `~/.abra`) are never followed or read, and `recipes/<recipe>`
+//!   is taken only when it is a real directory of the run's own.
+//! - One bad file never stops the rest: problems become warnings naming
+//!   the file; only a PATH the user named that cannot be read is an error.
+//! - Runs are ordered by time, never by id (ids mix Drone build numbers
+//!   and names).
 
+pub mod canonical;
+pub mod console;
+pub mod drone;
 pub mod junit;
-pub mod log;
+pub mod load;
+pub mod matching;
 pub mod results;
+pub mod sweep;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result, Warnings};
-use crate::model::{Canonical, Run, RunKind, Signal, Span, Sweep, Tier, TierStatus};
-use crate::rules::{RuleSet, Scope, ids};
+use crate::error::{Error, Result};
+use crate::fsx;
+use crate::model::{
+    Depth, End, JunitFile, Loc, Record, Run, Tier, TierResult, TierStatus, Warnings,
+    is_recipe_name, is_version,
+};
+use crate::rules::{RuleSet, ids};
 
-/// Runs known without reading them (from the history index), with their
-/// console signals by run id.
-pub type Context = (Vec<Run>, BTreeMap<String, Vec<Signal>>);
+use self::console::{ConsoleScan, ScanOptions};
 
-/// What to read.
-#[derive(Clone, Debug, Default)]
-pub struct Inputs {
-    pub paths: Vec<PathBuf>,
-    pub sweep_log: Option<PathBuf>,
-    pub canonicals: Option<PathBuf>,
-    /// Every other run of the root, already known (from the history
-    /// index): when given, the siblings of a run directory are taken from
-    /// here instead of being read again.
-    pub context: Option<Context>,
+/// Signals of one rule a summary keeps: enough for the index's questions.
+pub const SUMMARY_PER_RULE: usize = 4;
+/// Signals of one rule a full read keeps.
+pub const FULL_PER_RULE: usize = 64;
+
+/// The files of one run, found but not read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunFiles {
+    pub id: String,
+    /// The run directory (absent for a console or file given alone).
+    pub dir: Option<PathBuf>,
+    pub results: Option<PathBuf>,
+    pub junit: Vec<PathBuf>,
+    /// Consoles and how each was taken for this run.
+    pub consoles: Vec<(PathBuf, String)>,
+    /// Size and mtime of every input file, folded.
+    pub signature: String,
 }
 
-/// Everything read.
-#[derive(Debug, Default)]
-pub struct Ingested {
-    /// Every run seen, in time order: the ones asked about and their
-    /// siblings (for load and cross-run evidence).
-    pub runs: Vec<Run>,
-    /// Ids of the runs the user asked about (all of a runs root given).
-    pub targets: BTreeSet<String>,
-    /// Console signals per run id (every console rule, one scan per log).
-    pub console_signals: BTreeMap<String, Vec<Signal>>,
-    pub sweep: Option<Sweep>,
-    pub sweep_signals: Vec<Signal>,
-    pub canonicals: BTreeMap<String, Canonical>,
-}
-
-impl Ingested {
-    pub fn run(&self, id: &str) -> Option<&Run> {
-        self.runs.iter().find(|r| r.id == id)
+impl RunFiles {
+    /// The files of a run directory (and `<id>.console.log` beside it).
+    pub fn of_dir(dir: &Path, warnings: &mut Warnings) -> RunFiles {
+        let id = dir_name(dir);
+        let mut f = RunFiles {
+            id: id.clone(),
+            dir: Some(dir.to_path_buf()),
+            ..RunFiles::default()
+        };
+        let results = dir.join("results.json");
+        if results.symlink_metadata().is_ok() {
+            f.results = Some(results);
+        }
+        let junit_dir = dir.join("junit");
+        if junit_dir.is_dir() {
+            let walker = walkdir::WalkDir::new(&junit_dir)
+                .min_depth(1)
+                .max_depth(2)
+                .follow_links(false)
+                .sort_by_file_name();
+            for entry in walker {
+                match entry {
+                    Ok(e) if e.path().extension().is_some_and(|x| x == "xml") => {
+                        if e.file_type().is_dir() {
+                            continue;
+                        }
+                        f.junit.push(e.into_path());
+                    }
+                    Ok(_) => {}
+                    Err(e) => walk_warning(&e, &junit_dir, warnings),
+                }
+            }
+        }
+        if let Some(parent) = dir.parent() {
+            let c = parent.join(format!("{id}.console.log"));
+            if c.symlink_metadata().is_ok() {
+                f.consoles.push((c, "beside the run directory".into()));
+            }
+        }
+        f.signature = signature(&f);
+        f
     }
 }
 
-/// Where the pieces of one run were found.
-#[derive(Debug, Default)]
-struct RunSources {
-    dir: Option<PathBuf>,
-    results: Option<PathBuf>,
-    junit: Vec<PathBuf>,
-    console: Option<PathBuf>,
-}
-
-/// Reads every input. `paths` must be non-empty (the caller applies the
-/// default runs root).
-pub fn ingest(inputs: &Inputs, rules: &RuleSet, warnings: &mut Warnings) -> Result<Ingested> {
-    let mut sources: BTreeMap<String, RunSources> = BTreeMap::new();
-    let mut targets = BTreeSet::new();
-    let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
-    for path in &inputs.paths {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            Error::usage(format!("{}: {}", path.display(), io_problem(&e))).with_hint(
-                "pass a runs root, a run directory, or a results.json / JUnit / console log file",
-            )
-        })?;
+/// Lists the runs under a runs root: every subdirectory that looks like a
+/// run (results.json, junit/ or abra/) and every `<id>.console.log`.
+/// Sorted by id. Unreadable entries are warnings.
+pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
+    let entries = std::fs::read_dir(root).map_err(|e| {
+        Error::usage(format!(
+            "{}: cannot list the runs root: {}",
+            root.display(),
+            fsx::io_problem(&e)
+        ))
+    })?;
+    let mut runs: BTreeMap<String, RunFiles> = BTreeMap::new();
+    let mut consoles: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let root_c = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                warnings.push(root.display(), format!("cannot read an entry: {e}"));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // A run directory may be linked in: follow at this depth only.
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                if path.symlink_metadata().is_ok() {
+                    warnings.push(path.display(), format!("{}, skipped", fsx::io_problem(&e)));
+                }
+                continue;
+            }
+        };
         if meta.is_dir() {
-            if is_run_dir(path) {
-                let id = dir_name(path);
-                add_run_dir(&mut sources, &id, path, warnings);
-                targets.insert(id);
-                // Siblings give the load and the cross-run evidence: from
-                // the index when there is one, else read here.
-                if let Some(root) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    roots.insert(root.to_path_buf());
-                    if inputs.context.is_none() {
-                        scan_root(root, &mut sources, &mut BTreeSet::new(), warnings, true);
-                    }
-                }
-            } else {
-                scan_root(path, &mut sources, &mut targets, warnings, false);
+            // A link to the root or above it would be read forever.
+            if entry.file_type().is_ok_and(|t| t.is_symlink())
+                && let Ok(target) = path.canonicalize()
+                && root_c.starts_with(&target)
+            {
+                warnings.push(
+                    path.display(),
+                    "symlink loop (it links to the runs root or above), skipped",
+                );
+                continue;
             }
-        } else {
-            add_file(&mut sources, &mut targets, path);
-        }
-    }
-
-    let mut out = Ingested {
-        targets,
-        ..Ingested::default()
-    };
-    if let Some(dir) = &inputs.canonicals {
-        out.canonicals = log::canonicals(dir, warnings);
-    }
-    if let Some(path) = &inputs.sweep_log {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Error::usage(format!("{}: {}", path.display(), io_problem(&e)))
-                .with_hint("--sweep-log takes the canon sweep's log file")
-        })?;
-        let text = String::from_utf8_lossy(&bytes);
-        let (sweep, signals) = log::sweep(&text, path, rules);
-        if sweep.entries.is_empty() {
-            warnings.push(
-                path.display(),
-                "no sweep lines (`<time> [<recipe>] <text>`) found",
-            );
-        }
-        // The sweep's recipes are triaged too: their runs become targets.
-        for e in &sweep.entries {
-            if let Some(id) = &e.run_id {
-                if !sources.contains_key(id) {
-                    if let Some(dir) = roots.iter().map(|r| r.join(id)).find(|d| is_run_dir(d)) {
-                        add_run_dir(&mut sources, id, &dir, warnings);
-                    }
-                }
-                if sources.contains_key(id) {
-                    out.targets.insert(id.clone());
-                }
+            if let Err(e) = std::fs::read_dir(&path) {
+                warnings.push(path.display(), format!("{}, skipped", fsx::io_problem(&e)));
+                continue;
             }
-        }
-        out.sweep = Some(sweep);
-        out.sweep_signals = signals;
-    }
-
-    // The runs asked about are read whole. The others are context: their
-    // spans give the load, and those of the same recipes give cross-run
-    // evidence. A runs root keeps every run forever, so context is read as
-    // lightly as it can be: results.json and the console's first and last
-    // lines for every run, the rest only for runs of a recipe that matters.
-    let (targets, context): (Vec<_>, Vec<_>) = sources
-        .into_iter()
-        .partition(|(id, _)| out.targets.contains(id));
-    let mut recipes: BTreeSet<String> = BTreeSet::new();
-    for (id, src) in targets {
-        let (run, signals) = read_run(&id, src, rules, warnings);
-        recipes.extend(run.recipe.clone());
-        out.console_signals.insert(id, signals);
-        out.runs.push(run);
-    }
-    if let Some(sweep) = &out.sweep {
-        recipes.extend(sweep.entries.iter().map(|e| e.recipe.clone()));
-    }
-    for (id, src) in context {
-        // A run read only for context does not warn: the user did not ask
-        // about it.
-        let mut quiet = Warnings::new();
-        let light = read_light(&id, &src, rules, &mut quiet);
-        let related = light.recipe.as_ref().is_none_or(|r| recipes.contains(r));
-        if related {
-            let (mut run, mut signals) = read_run(&id, src, rules, &mut quiet);
-            // Keep what cross-run evidence reads; drop the parsed console.
-            run.console = None;
-            signals.retain(|s| {
-                rules.get(&s.rule).is_some_and(|r| r.trouble)
-                    || s.rule.starts_with("run.")
-                    || s.rule == ids::TIER_EXPECTED_NA
-            });
-            out.console_signals.insert(id, signals);
-            out.runs.push(run);
-        } else {
-            out.runs.push(light);
+            if looks_like_run(&path) {
+                let mut f = RunFiles::of_dir(&path, warnings);
+                f.consoles.clear();
+                runs.insert(name, f);
+            }
+        } else if let Some(id) = name.strip_suffix(".console.log") {
+            consoles.insert(id.to_string(), path);
         }
     }
-    if let Some((runs, signals)) = &inputs.context {
-        let read: BTreeSet<String> = out.runs.iter().map(|r| r.id.clone()).collect();
-        for run in runs.iter().filter(|r| !read.contains(&r.id)) {
-            out.console_signals.insert(
-                run.id.clone(),
-                signals.get(&run.id).cloned().unwrap_or_default(),
-            );
-            out.runs.push(run.clone());
-        }
+    for (id, path) in consoles {
+        let f = runs.entry(id.clone()).or_insert_with(|| RunFiles {
+            id,
+            ..RunFiles::default()
+        });
+        f.consoles.push((path, "beside the run directory".into()));
     }
-    if let Some(sweep) = &out.sweep {
-        apply_sweep(&mut out.runs, sweep);
+    let mut out: Vec<RunFiles> = runs.into_values().collect();
+    for f in &mut out {
+        f.signature = signature(f);
     }
-    compute_load(&mut out.runs);
-    out.runs.sort_by(|a, b| {
-        start_key(a)
-            .cmp(&start_key(b))
-            .then_with(|| a.id.cmp(&b.id))
-    });
     Ok(out)
 }
 
-fn start_key(r: &Run) -> Option<jiff::Timestamp> {
-    r.span.started.or(r.span.finished)
+/// A run directory: results.json, a junit/ directory or an abra/ one.
+pub fn looks_like_run(path: &Path) -> bool {
+    path.join("results.json").symlink_metadata().is_ok()
+        || path.join("junit").is_dir()
+        || path.join("abra").is_dir()
 }
 
-fn io_problem(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "does not exist".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
+/// What a PATH the user named is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A runs root: a directory of run directories.
+    Root(PathBuf),
+    /// One run directory.
+    RunDir(PathBuf),
+    /// One results.json.
+    Results(PathBuf),
+    /// One JUnit file.
+    Junit(PathBuf),
+    /// A console log (any name, any prefix, or a Drone JSON log).
+    Console(PathBuf),
+}
+
+/// Tells what a PATH is, or says why it is none of what the tool reads
+/// (exit 2): a directory with no runs, a sweep log (did you mean
+/// --sweep-log?), a canonical (did you mean --canonicals?), a file of
+/// another kind. A directory is taken for a run only on a run's own
+/// marks ([`is_run_dir`]), so a source tree with a `junit/` directory of
+/// code in it is not a runs root.
+pub fn classify(path: &Path, rules: &RuleSet) -> Result<Input> {
+    let what = "pass a runs root, a run directory, or a results.json / JUnit / console log file";
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::usage(format!("{}: {}", path.display(), path_problem(path, &e))).with_hint(
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                "run as a user that can read the runs (the runs' owner, or with sudo)"
+            } else {
+                what
+            },
+        )
+    })?;
+    if meta.is_dir() {
+        let listing = std::fs::read_dir(path).map_err(|e| {
+            Error::usage(format!(
+                "{}: a directory that cannot be listed: {}",
+                path.display(),
+                fsx::io_problem(&e)
+            ))
+            .with_hint("run as a user that can read the runs (the runs' owner, or with sudo)")
+        })?;
+        if is_run_dir(path) {
+            return Ok(Input::RunDir(path.to_path_buf()));
+        }
+        let mut any = false;
+        let mut roots_below: Vec<PathBuf> = Vec::new();
+        for e in listing.flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            if name.to_string_lossy().ends_with(".console.log") || (p.is_dir() && is_run_dir(&p)) {
+                any = true;
+                break;
+            }
+            if p.is_dir() && roots_below.len() < 3 && holds_a_run(&p) {
+                roots_below.push(p);
+            }
+        }
+        if any {
+            return Ok(Input::Root(path.to_path_buf()));
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let hint = match name.as_deref() {
+            Some("junit") | Some("abra") => {
+                "that is part of a run: pass the run directory above it".to_string()
+            }
+            _ if !roots_below.is_empty() => format!(
+                "did you mean {}? (it holds runs)",
+                roots_below
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+            _ => what.to_string(),
+        };
+        return Err(Error::usage(format!(
+            "{}: a directory with no run in it (a run has results.json, junit/*.xml or abra/); \
+             not a runs root or a run directory",
+            path.display()
+        ))
+        .with_hint(hint));
     }
+    if !meta.is_file() {
+        return Err(Error::usage(format!(
+            "{}: not a regular file (a FIFO, device or socket); not read",
+            path.display()
+        ))
+        .with_hint(what));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let head = read_head(path)
+        .map_err(|e| Error::usage(format!("{}: {e}", path.display())).with_hint(what))?;
+    if looks_like_sweep(&head, rules) {
+        return Err(Error::usage(format!(
+            "{}: this is a canon sweep's log, not a run's file",
+            path.display()
+        ))
+        .with_hint(format!(
+            "did you mean --sweep-log {}? (with the runs root as PATH)",
+            path.display()
+        )));
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower == "results.json" {
+        return Ok(Input::Results(path.to_path_buf()));
+    }
+    if lower.ends_with(".xml") {
+        let text = String::from_utf8_lossy(&head);
+        if !text.contains("<testsuite") && !text.contains("<testcase") {
+            return Err(Error::usage(format!(
+                "{}: not a JUnit file (no <testsuite> or <testcase>)",
+                path.display()
+            ))
+            .with_hint(what));
+        }
+        return Ok(Input::Junit(path.to_path_buf()));
+    }
+    if lower.ends_with(".json") {
+        return classify_json(path, &head, what);
+    }
+    if lower.ends_with(".log") || lower.ends_with(".txt") {
+        return Ok(Input::Console(path.to_path_buf()));
+    }
+    Err(Error::usage(format!(
+        "{}: a file ccci-triage does not read (it reads results.json, JUnit .xml, console \
+         .log/.txt and Drone step logs saved as .json)",
+        path.display()
+    ))
+    .with_hint(what))
 }
 
-/// A directory walk's error as a warning naming the entry: a symlink
-/// loop, a permission problem, or whatever the OS said.
-fn walk_warning(e: &walkdir::Error, dir: &Path, warnings: &mut Warnings) {
-    let what = e
-        .path()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| dir.display().to_string());
-    let problem = if e.loop_ancestor().is_some() {
-        "symlink loop, skipped".to_string()
-    } else {
-        e.io_error()
-            .map(io_problem)
-            .unwrap_or_else(|| e.to_string())
+/// A `.json` PATH other than `results.json`: a Drone step log (an array)
+/// is a console; a warm canonical, or any other object, is said.
+fn classify_json(path: &Path, head: &[u8], what: &str) -> Result<Input> {
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start();
+    if t.starts_with('[') {
+        return Ok(Input::Console(path.to_path_buf()));
+    }
+    let has = |key: &str| t.contains(&format!("\"{key}\""));
+    if t.starts_with('{') && has("recipe") && has("commit") && has("status") && !has("stages") {
+        let dir = path
+            .parent()
+            .and_then(Path::parent)
+            .map(|d| d.display().to_string())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| ".".into());
+        return Err(Error::usage(format!(
+            "{}: a warm canonical (recipe, commit, status), not a run's file",
+            path.display()
+        ))
+        .with_hint(format!(
+            "did you mean --canonicals {dir}? (the directory of <recipe>/canonical.json)"
+        )));
+    }
+    if t.starts_with('{') && (has("stages") || has("results")) && has("recipe") {
+        return Ok(Input::Results(path.to_path_buf()));
+    }
+    Err(Error::usage(format!(
+        "{}: JSON that is neither a run's results.json nor a Drone step log (an array of \
+         {{pos, out, time}})",
+        path.display()
+    ))
+    .with_hint(what))
+}
+
+/// What is wrong with a PATH that cannot be opened, in words: a path
+/// through a file says which part is the file.
+fn path_problem(path: &Path, e: &std::io::Error) -> String {
+    if e.raw_os_error() == Some(20) {
+        // ENOTDIR: some ancestor is a file.
+        let mut up = path.parent();
+        while let Some(p) = up {
+            if p.is_file() {
+                return format!("does not exist: {} is a file, not a directory", p.display());
+            }
+            up = p.parent();
+        }
+        return "does not exist: a part of it is not a directory".into();
+    }
+    fsx::io_problem(e)
+}
+
+/// A run directory by a run's own marks: a results.json, a junit/
+/// directory holding pytest `.xml` files (or empty: the run died before
+/// its first tier), or the run's abra/ directory with its recipes/,
+/// servers/ or catalogue/.
+pub fn is_run_dir(path: &Path) -> bool {
+    if path.join("results.json").symlink_metadata().is_ok() {
+        return true;
+    }
+    let junit = path.join("junit");
+    if junit.is_dir() {
+        if let Ok(entries) = std::fs::read_dir(&junit) {
+            let mut empty = true;
+            for e in entries.flatten() {
+                empty = false;
+                if e.path().extension().is_some_and(|x| x == "xml") {
+                    return true;
+                }
+            }
+            if empty {
+                return true;
+            }
+        } else {
+            // Unreadable: it is a run's, and its reader says so.
+            return true;
+        }
+    }
+    let abra = path.join("abra");
+    abra.is_dir()
+        && ["recipes", "servers", "catalogue"]
+            .iter()
+            .any(|d| abra.join(d).symlink_metadata().is_ok())
+}
+
+/// Whether a directory holds a run (one level down).
+fn holds_a_run(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|it| {
+        it.flatten().take(200).any(|e| {
+            let p = e.path();
+            p.is_dir() && is_run_dir(&p)
+        })
+    })
+}
+
+/// The first 64 KiB of a file.
+fn read_head(path: &Path) -> std::result::Result<Vec<u8>, fsx::ReadError> {
+    let (mut f, _) = fsx::open(path)?;
+    let mut buf = vec![0u8; 64 << 10];
+    let n = fsx::read_full(&mut f, &mut buf).map_err(fsx::ReadError::Io)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// The banner or two entry lines of a sweep in the head of a file.
+fn looks_like_sweep(head: &[u8], rules: &RuleSet) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let banner = rules.is_match(ids::SWEEP_BANNER, &text);
+    let entries = text
+        .lines()
+        .filter(|l| {
+            rules.is_match(ids::SWEEP_ENTRY, l)
+                || rules.is_match(ids::SWEEP_ENTRY_SKIP, l)
+                || rules.is_match(ids::SWEEP_RUN_ON_TAG, l)
+        })
+        .count();
+    banner || entries >= 2
+}
+
+/// The run a file given alone belongs to: `<run>/results.json`,
+/// `<run>/junit/x.xml`, `<id>.console.log`, else the file's own name.
+pub fn files_of_input(input: &Input) -> RunFiles {
+    let parent = |p: &Path| -> Option<PathBuf> {
+        p.parent()
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
+            .map(Path::to_path_buf)
     };
-    warnings.push(what, problem);
+    let mut f = match input {
+        Input::Results(p) => {
+            let dir = parent(p);
+            RunFiles {
+                id: dir.as_deref().map(dir_name).unwrap_or_default(),
+                dir,
+                results: Some(p.clone()),
+                ..RunFiles::default()
+            }
+        }
+        Input::Junit(p) => {
+            let dir = parent(p).map(|d| {
+                if d.file_name().is_some_and(|n| n == "junit") {
+                    d.parent().map(Path::to_path_buf).unwrap_or(d)
+                } else {
+                    d
+                }
+            });
+            RunFiles {
+                id: dir.as_deref().map(dir_name).unwrap_or_default(),
+                dir,
+                junit: vec![p.clone()],
+                ..RunFiles::default()
+            }
+        }
+        Input::Console(p) => {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let id = name
+                .strip_suffix(".console.log")
+                .unwrap_or(&name)
+                .to_string();
+            RunFiles {
+                id,
+                consoles: vec![(p.clone(), "named as PATH".into())],
+                ..RunFiles::default()
+            }
+        }
+        Input::Root(_) | Input::RunDir(_) => RunFiles::default(),
+    };
+    f.signature = signature(&f);
+    f
 }
 
-fn dir_name(path: &Path) -> String {
+/// The last component of a path (canonicalised, so `.` names its
+/// directory).
+pub fn dir_name(path: &Path) -> String {
     path.canonicalize()
         .ok()
         .as_deref()
@@ -242,357 +508,423 @@ fn dir_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// A run directory has a results.json or a junit/ directory.
-pub fn is_run_dir(path: &Path) -> bool {
-    path.join("results.json").exists() || path.join("junit").is_dir()
-}
-
-/// Reads a runs root: each subdirectory is a run, each `<id>.console.log`
-/// a run's console. Unreadable entries and symlink loops are warnings.
-fn scan_root(
-    root: &Path,
-    sources: &mut BTreeMap<String, RunSources>,
-    targets: &mut BTreeSet<String>,
-    warnings: &mut Warnings,
-    context_only: bool,
-) {
-    let walker = walkdir::WalkDir::new(root)
-        .min_depth(1)
-        .max_depth(1)
-        .follow_links(true)
-        .sort_by_file_name();
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                walk_warning(&e, root, warnings);
-                continue;
-            }
-        };
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type().is_dir() {
-            if let Err(e) = std::fs::read_dir(path) {
-                warnings.push(path.display(), format!("{}, skipped", io_problem(&e)));
-                continue;
-            }
-            if !is_run_dir(path) && !path.join("abra").is_dir() {
-                continue;
-            }
-            add_run_dir(sources, &name, path, warnings);
-            if !context_only {
-                targets.insert(name);
-            }
-        } else if let Some(id) = name.strip_suffix(".console.log") {
-            let src = sources.entry(id.to_string()).or_default();
-            src.console = Some(path.to_path_buf());
-            if !context_only {
-                targets.insert(id.to_string());
-            }
-        }
-    }
-    // A console log found in a root whose run directory was given alone.
-    if context_only {
-        for (id, src) in sources.iter_mut() {
-            if src.console.is_none() {
-                let c = root.join(format!("{id}.console.log"));
-                if c.is_file() {
-                    src.console = Some(c);
-                }
-            }
-        }
-    }
-}
-
-fn add_run_dir(
-    sources: &mut BTreeMap<String, RunSources>,
-    id: &str,
-    dir: &Path,
-    warnings: &mut Warnings,
-) {
-    let src = sources.entry(id.to_string()).or_default();
-    if src.dir.is_some() {
-        return;
-    }
-    src.dir = Some(dir.to_path_buf());
-    let results = dir.join("results.json");
-    if results.exists() {
-        src.results = Some(results);
-    }
-    let junit_dir = dir.join("junit");
-    if junit_dir.is_dir() {
-        let walker = walkdir::WalkDir::new(&junit_dir)
-            .min_depth(1)
-            .max_depth(2)
-            .follow_links(true)
-            .sort_by_file_name();
-        for entry in walker {
-            match entry {
-                Ok(e)
-                    if e.file_type().is_file()
-                        && e.path().extension().is_some_and(|x| x == "xml") =>
-                {
-                    src.junit.push(e.into_path());
-                }
-                Ok(_) => {}
-                Err(e) => walk_warning(&e, &junit_dir, warnings),
-            }
-        }
-    }
-    if src.console.is_none() {
-        if let Some(parent) = dir.parent() {
-            let c = parent.join(format!("{id}.console.log"));
-            if c.is_file() {
-                src.console = Some(c);
-            }
-        }
-    }
-}
-
-/// A single file: results.json, a JUnit file or a console log. Its run is
-/// the directory it belongs to (`<run>/results.json`, `<run>/junit/x.xml`)
-/// or the console log's name.
-fn add_file(
-    sources: &mut BTreeMap<String, RunSources>,
-    targets: &mut BTreeSet<String>,
-    path: &Path,
-) {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let parent = path.parent().map(|p| {
-        if p.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            p
-        }
-    });
-    let (id, kind) = if let Some(id) = name.strip_suffix(".console.log") {
-        (id.to_string(), "console")
-    } else if name.ends_with(".xml") {
-        let run_dir = parent
-            .filter(|p| p.file_name().is_some_and(|n| n == "junit"))
-            .and_then(Path::parent)
-            .or(parent);
-        (
-            run_dir.map(dir_name).unwrap_or_else(|| name.clone()),
-            "junit",
-        )
+fn walk_warning(e: &walkdir::Error, dir: &Path, warnings: &mut Warnings) {
+    let what = e
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| dir.display().to_string());
+    let problem = if e.loop_ancestor().is_some() {
+        "symlink loop, skipped".to_string()
     } else {
-        (
-            parent.map(dir_name).unwrap_or_else(|| name.clone()),
-            "results",
-        )
+        e.io_error()
+            .map(fsx::io_problem)
+            .unwrap_or_else(|| e.to_string())
     };
-    let src = sources.entry(id.clone()).or_default();
-    match kind {
-        "console" => src.console = Some(path.to_path_buf()),
-        "junit" => src.junit.push(path.to_path_buf()),
-        _ => src.results = Some(path.to_path_buf()),
-    }
-    targets.insert(id);
+    warnings.push(what, problem);
 }
 
-/// Reads one run's files into a [`Run`].
-fn read_run(
-    id: &str,
-    src: RunSources,
-    rules: &RuleSet,
-    warnings: &mut Warnings,
-) -> (Run, Vec<Signal>) {
-    let path = src
+/// Folds the size and mtime of a run's input files: equal signatures mean
+/// the run need not be read again. Only metadata is read.
+fn signature(f: &RunFiles) -> String {
+    let mut h = Fnv::default();
+    let mut add = |p: &Path| {
+        h.write(p.as_os_str().as_encoded_bytes());
+        match std::fs::metadata(p) {
+            Ok(m) => {
+                h.write_u64(m.len());
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(0);
+                h.write_u64(mtime);
+            }
+            Err(_) => h.write_u8(0),
+        }
+    };
+    if let Some(r) = &f.results {
+        add(r);
+    }
+    for j in &f.junit {
+        add(j);
+    }
+    for (c, _) in &f.consoles {
+        add(c);
+    }
+    if let Some(d) = &f.dir {
+        add(&d.join("abra").join("recipes"));
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// FNV-1a, 64 bits: stable across Rust releases (std's default hasher is
+/// not), so signatures and index names survive a rebuild of the tool.
+#[derive(Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Reads one run at `depth`. Warnings name the run's files; the run is
+/// built from whatever could be read.
+pub fn read_run(f: &RunFiles, depth: Depth, rules: &RuleSet, warnings: &mut Warnings) -> Run {
+    let path = f
         .dir
         .clone()
-        .or_else(|| {
-            src.results
-                .as_ref()
-                .and_then(|p| p.parent().map(Path::to_path_buf))
-        })
-        .or_else(|| src.console.clone())
+        .or_else(|| f.consoles.first().map(|(p, _)| p.clone()))
+        .or_else(|| f.junit.first().cloned())
         .unwrap_or_default();
-    let mut run = Run {
-        id: id.to_string(),
-        path,
-        recipe: None,
-        version: None,
-        git_ref: None,
-        kind: RunKind::from_id(id),
-        span: Span::default(),
-        overlapping: Vec::new(),
-        sweep: None,
-        record: None,
-        junit: Vec::new(),
-        console: None,
-        console_results: BTreeMap::new(),
-        expected_na: BTreeMap::new(),
-        rc: None,
-        checkout: None,
-    };
-    if let Some(p) = &src.results {
-        match std::fs::read(p) {
+    let mut run = Run::new(&f.id, path);
+    run.depth = depth;
+    run.signature = f.signature.clone();
+    let id = f.id.clone();
+
+    let mut rec = None;
+    if let Some(p) = &f.results {
+        match fsx::read(p, fsx::cap::RESULTS) {
             Ok(bytes) => match results::parse(&bytes, p) {
-                Ok(rec) => run.record = Some(rec),
-                Err(e) => warnings.push(
+                Ok(r) => rec = Some(r),
+                Err(e) => warnings.push_run(
+                    &id,
                     p.display(),
                     format!("{e}; the run is triaged from its other files"),
                 ),
             },
-            Err(e) => warnings.push(p.display(), io_problem(&e)),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => warnings.push_run(&id, p.display(), e),
         }
     }
-    for p in &src.junit {
-        if let Some(f) = junit::read(p, warnings) {
-            run.junit.push(f);
-        }
-    }
-    let mut signals = Vec::new();
-    if let Some(p) = &src.console {
-        match log::read_console(p, rules) {
-            Ok((log, found)) => {
-                if log.events.is_empty() && log.line_count > 0 {
-                    warnings.push(
-                        p.display(),
-                        "no line fits the console grammar (`<time> <LEVEL> <component>: <message>`); \
-                         signatures are still scanned",
-                    );
+    for p in &f.junit {
+        let mut w = Warnings::new();
+        if let Some(mut file) = junit::read(p, &mut w) {
+            // A cold app domain in a failure's text names the run's stack:
+            // a console with the same domain is this run's.
+            for t in file.tests.iter().filter(|t| t.outcome.is_red()) {
+                for text in [&t.message, &t.detail].into_iter().flatten() {
+                    for c in rules.rule(ids::ID_DOMAIN).captures_iter(text) {
+                        if let (Some(d), Some(_)) = (c.get("domain"), c.get("cold"))
+                            && !run.domains.contains(d)
+                        {
+                            run.domains.push(d.clone());
+                        }
+                    }
                 }
-                signals = found;
-                run.console = Some(log);
             }
-            Err(e) => warnings.push(p.display(), io_problem(&e)),
+            if depth == Depth::Summary {
+                for t in &mut file.tests {
+                    t.detail = None;
+                }
+            }
+            run.tests.extend(file.tests.iter().cloned());
+            file.tests.clear();
+            run.junit.push(file);
+        }
+        for x in w.into_vec() {
+            warnings.push_run(&id, x.subject, x.problem);
         }
     }
-    apply_console(&mut run, &signals, rules);
+    let per_rule = match depth {
+        Depth::Summary => SUMMARY_PER_RULE,
+        Depth::Full => FULL_PER_RULE,
+    };
+    let mut relative = None;
+    for (p, how) in &f.consoles {
+        match console::scan_file(
+            p,
+            rules,
+            ScanOptions {
+                per_rule,
+                identity: false,
+            },
+        ) {
+            Ok(scan) => {
+                relative = relative.or(scan.relative_seconds);
+                attach_console(&mut run, scan, how, warnings);
+            }
+            Err(e) => warnings.push_run(&id, p.display(), e),
+        }
+    }
+    assemble(&mut run, rec, relative, rules, f, warnings);
+    run
+}
 
-    if let Some(rec) = &run.record {
+/// Reads `files` on worker threads at `depth`, handing each run and its
+/// warnings to `sink` as it arrives (on the calling thread). The channel is
+/// bounded, so a slow sink never lets read runs pile up in memory.
+/// `progress(done, total)` is called for each.
+pub fn read_parallel(
+    files: &[&RunFiles],
+    depth: Depth,
+    rules: &RuleSet,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    mut sink: impl FnMut(Run, Warnings),
+) {
+    if files.is_empty() {
+        return;
+    }
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+        .min(files.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let (send, recv) = std::sync::mpsc::sync_channel::<(Run, Warnings)>(workers * 2);
+        for _ in 0..workers {
+            let send = send.clone();
+            let next = &next;
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(f) = files.get(i) else { break };
+                    let mut w = Warnings::new();
+                    let run = read_run(f, depth, rules, &mut w);
+                    if send.send((run, w)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        for (done, (run, w)) in recv.into_iter().enumerate() {
+            progress(done + 1, files.len());
+            sink(run, w);
+        }
+    });
+}
+
+/// A full read reduced to the summary the index keeps: no failure bodies,
+/// at most [`SUMMARY_PER_RULE`] signals per rule.
+pub fn summarise(run: &Run) -> Run {
+    let mut s = run.clone();
+    s.depth = Depth::Summary;
+    for t in &mut s.tests {
+        t.detail = None;
+    }
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    s.signals = run
+        .signals
+        .iter()
+        .filter(|sig| {
+            let n = seen.entry(sig.rule.as_str()).or_default();
+            *n += 1;
+            *n <= SUMMARY_PER_RULE
+        })
+        .cloned()
+        .collect();
+    s
+}
+
+/// Adds a console's scan to a run (the first console is the run's
+/// console; more add their signals).
+pub fn attach_console(run: &mut Run, scan: ConsoleScan, how: &str, warnings: &mut Warnings) {
+    if scan.console.long_lines > 0 {
+        warnings.push_run(
+            &run.id,
+            scan.console.path.display(),
+            format!(
+                "{} line(s) longer than {} MiB, cut there",
+                scan.console.long_lines,
+                console::MAX_LINE >> 20
+            ),
+        );
+    }
+    run.signals.extend(scan.signals);
+    run.signals.sort_by(|a, b| {
+        a.loc
+            .path
+            .cmp(&b.loc.path)
+            .then(a.loc.line.cmp(&b.loc.line))
+    });
+    if run.console.is_none() {
+        let mut c = scan.console;
+        c.taken_for = how.to_string();
+        run.console = Some(c);
+    }
+}
+
+/// Everything derived from what was read: identity, tiers, end, span,
+/// checkout.
+fn assemble(
+    run: &mut Run,
+    rec: Option<results::RunRecord>,
+    relative: Option<f64>,
+    rules: &RuleSet,
+    f: &RunFiles,
+    warnings: &mut Warnings,
+) {
+    // The console's own lines first; results.json wins over them.
+    apply_console(run, rules);
+    // The file the recipe name was read from, for a warning about it.
+    let mut recipe_from = run
+        .signals
+        .iter()
+        .find(|s| s.rule == ids::RUN_START)
+        .map(|s| s.loc.path.display().to_string());
+    let mut finished = None;
+    if let Some(rec) = rec {
+        if rec.recipe.is_some() {
+            recipe_from = Some(rec.path.display().to_string());
+        }
         run.recipe = rec.recipe.clone().or(run.recipe.take());
         run.version = rec.version.clone().or(run.version.take());
         run.git_ref = rec.git_ref.clone().or(run.git_ref.take());
+        run.pr = rec.pr;
+        finished = rec.finished;
+        let origin = Loc::new(&rec.path, None);
+        for (name, st) in &rec.results {
+            if let Some(t) = Tier::parse(name) {
+                run.tiers.insert(
+                    t,
+                    TierResult {
+                        status: *st,
+                        origin: origin.clone(),
+                    },
+                );
+            }
+        }
+        for (rung, st) in &rec.rungs {
+            if *st == TierStatus::Unver {
+                run.unver.push(rung.clone());
+            }
+        }
         for (rung, reason) in &rec.intentional_skips {
             if let Some(t) = Tier::parse(rung) {
                 run.expected_na.entry(t).or_insert_with(|| reason.clone());
             }
         }
+        if run.tier(Tier::Lint).is_some_and(TierStatus::is_red) {
+            run.lint_failed = rec.lint_rules_failed.clone();
+        }
+        run.record = Some(Record {
+            path: rec.path.clone(),
+            schema: rec.schema,
+            level: rec.level,
+            run_id: rec.run_id.clone(),
+        });
     }
     // Span: the console's first line or the earliest JUnit timestamp; the
-    // results' `finished` or the console's last line.
-    let (c_first, c_last) = run.console.as_ref().map(log::span).unwrap_or((None, None));
-    let j_first = run.junit.iter().filter_map(|f| f.started).min();
+    // results' `finished`, the console's last line, or the end of the
+    // latest JUnit suite; failing all, the files' own times.
+    let c_first = run.console.as_ref().and_then(|c| c.first);
+    let c_last = run.console.as_ref().and_then(|c| c.last);
+    let j_first = run.junit.iter().filter_map(|j| j.started).min();
+    let j_last = run.junit.iter().filter_map(JunitFile::ended).max();
+    run.span.finished = finished.or(c_last).or(j_last);
     run.span.started = [c_first, j_first].into_iter().flatten().min();
-    run.span.finished = run.record.as_ref().and_then(|r| r.finished).or(c_last);
+    if run.span.started.is_none()
+        && let (Some(secs), Some(end)) = (relative, run.span.finished)
+    {
+        run.span.started = end
+            .checked_sub(jiff::SignedDuration::from_secs_f64(secs))
+            .ok();
+    }
     if run.span.finished.is_none() {
-        // Last resort: the latest JUnit suite start plus its tests' time.
-        run.span.finished = run
-            .junit
-            .iter()
-            .filter_map(|f| {
-                let secs: f64 = f.tests.iter().map(|t| t.seconds).sum();
-                f.started?
-                    .checked_add(jiff::SignedDuration::from_secs_f64(secs))
-                    .ok()
-            })
-            .max();
+        run.span.finished = latest_mtime(f);
     }
-    if let (Some(dir), Some(recipe)) = (&src.dir, &run.recipe) {
-        let c = dir.join("abra").join("recipes").join(recipe);
-        if c.is_dir() {
-            run.checkout = Some(c);
-        }
+    if let (Some(a), Some(b)) = (run.span.started, run.span.finished)
+        && a > b
+    {
+        run.span.started = Some(b);
     }
-    if run.recipe.is_none() {
-        // A run without results.json or console: take the recipe from its
-        // only checkout.
-        if let Some(dir) = &src.dir {
-            if let Ok(entries) = std::fs::read_dir(dir.join("abra").join("recipes")) {
-                let dirs: Vec<_> = entries.flatten().filter(|e| e.path().is_dir()).collect();
-                if let [only] = dirs.as_slice() {
-                    run.recipe = Some(only.file_name().to_string_lossy().into_owned());
-                    run.checkout = Some(only.path());
-                }
+    // The recipe names a directory: it must be a name.
+    if let Some(r) = &run.recipe
+        && !is_recipe_name(r)
+    {
+        warnings.push_run(
+                &run.id,
+                recipe_from.unwrap_or_else(|| run.path.display().to_string()),
+                format!(
+                    "recipe \"{}\" is not a recipe name ([a-z0-9][a-z0-9._-]*); no checkout is read for it",
+                    crate::model::escape_debug(r)
+                ),
+            );
+        return;
+    }
+    let Some(dir) = &f.dir else { return };
+    let recipes = dir.join("abra").join("recipes");
+    if let Some(recipe) = &run.recipe {
+        run.checkout = own_dir(&recipes.join(recipe));
+    } else if let Ok(entries) = std::fs::read_dir(&recipes) {
+        // No results.json or console: the recipe is the only checkout.
+        let dirs: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| own_dir(p).is_some())
+            .collect();
+        if let [only] = dirs.as_slice() {
+            let name = only
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if is_recipe_name(&name) {
+                run.recipe = Some(name);
+                run.checkout = Some(only.clone());
             }
         }
     }
-    (run, signals)
+    // A run that died before writing results.json names no version; its
+    // own checkout is a clone checked out at the tag it tested.
+    if run.version.is_none() && run.record.is_none() {
+        run.version = run.checkout.as_deref().and_then(head_tag);
+    }
 }
 
-/// A run read for its span only: results.json, and the first and last
-/// 64 KiB of its console (the `run: start` line, the first and last event
-/// times, the `RESULT` and `end` lines), never the whole log.
-fn read_light(id: &str, src: &RunSources, rules: &RuleSet, warnings: &mut Warnings) -> Run {
-    const EDGE: u64 = 64 << 10;
-    let bare = RunSources {
-        dir: src.dir.clone(),
-        results: src.results.clone(),
-        junit: Vec::new(),
-        console: None,
-    };
-    let (mut run, _) = read_run(id, bare, rules, warnings);
-    let Some(path) = &src.console else {
-        // No console: the JUnit files are the span (suite timestamps and
-        // times), and they are small.
-        let with_junit = RunSources {
-            dir: src.dir.clone(),
-            results: src.results.clone(),
-            junit: src.junit.clone(),
-            console: None,
-        };
-        return read_run(id, with_junit, rules, warnings).0;
-    };
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return run;
-    };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut head = Vec::new();
-    let _ = (&mut file).take(EDGE).read_to_end(&mut head);
-    // A console of at most one window is read and scanned once.
-    let mut tail = Vec::new();
-    if len > EDGE && file.seek(SeekFrom::Start(len - EDGE)).is_ok() {
-        let _ = file.read_to_end(&mut tail);
-        // Drop the partial first line of the tail window.
-        if let Some(nl) = tail.iter().position(|&b| b == b'\n') {
-            tail.drain(..=nl);
-        }
-    }
-    let head_log = log::parse(
-        &String::from_utf8_lossy(&head),
-        path,
-        rules,
-        ids::CONSOLE_EVENT,
-    );
-    let mut signals = rules.scan(Scope::Console, &head, path, 1);
-    let (first, mut last) = log::span(&head_log);
-    if !tail.is_empty() {
-        let tail_log = log::parse(
-            &String::from_utf8_lossy(&tail),
-            path,
-            rules,
-            ids::CONSOLE_EVENT,
-        );
-        // Line numbers in the tail window are relative; these signals are
-        // read only for their captures (end rc, RESULT) and not kept.
-        signals.extend(rules.scan(Scope::Console, &tail, path, 1));
-        last = log::span(&tail_log).1;
-    }
-    apply_console(&mut run, &signals, rules);
-    run.span.started = [run.span.started, first].into_iter().flatten().min();
-    if run.span.finished.is_none() {
-        run.span.finished = last;
-    }
-    if let (Some(dir), Some(recipe)) = (&src.dir, &run.recipe) {
-        let c = dir.join("abra").join("recipes").join(recipe);
-        if c.is_dir() {
-            run.checkout = Some(c);
-        }
-    }
-    run
+/// The release tag a git checkout has checked out (HEAD), if one does.
+fn head_tag(checkout: &Path) -> Option<String> {
+    let repo = crate::sources::git::Repo::open(checkout)?;
+    let head = repo.head_commit().ok()??;
+    let tags = repo.tags().ok()?;
+    // The highest version among the tags of that commit.
+    tags.iter()
+        .rev()
+        .find(|t| t.commit == head && is_version(&t.name))
+        .map(|t| t.name.clone())
 }
 
-/// Facts from the console's own lines: recipe, version, tier results,
-/// EXPECTED_NA, exit status.
-fn apply_console(run: &mut Run, signals: &[Signal], rules: &RuleSet) {
-    for s in signals {
+/// A directory that is the run's own: not a symlink (abra's `servers/` and
+/// `catalogue/` link into the node's shared `~/.abra`; nothing linked is
+/// followed).
+fn own_dir(p: &Path) -> Option<PathBuf> {
+    let meta = p.symlink_metadata().ok()?;
+    meta.is_dir().then(|| p.to_path_buf())
+}
+
+/// The latest modification time of a run's files.
+fn latest_mtime(f: &RunFiles) -> Option<jiff::Timestamp> {
+    let files = f
+        .results
+        .iter()
+        .chain(f.junit.iter())
+        .chain(f.consoles.iter().map(|(p, _)| p));
+    files
+        .filter_map(|p| std::fs::metadata(p).ok()?.modified().ok())
+        .filter_map(|t| jiff::Timestamp::try_from(t).ok())
+        .max()
+}
+
+/// Facts from the console's own lines: recipe, version, ref, tier
+/// results, EXPECTED_NA, exit status.
+fn apply_console(run: &mut Run, rules: &RuleSet) {
+    let mut results_line = None;
+    for s in &run.signals {
         match s.rule.as_str() {
             ids::RUN_START => {
                 run.recipe = s.capture("recipe").map(str::to_string);
@@ -601,7 +933,14 @@ fn apply_console(run: &mut Run, signals: &[Signal], rules: &RuleSet) {
                     run.git_ref = Some(r.to_string());
                 }
             }
-            ids::RUN_END => run.rc = s.capture("rc").and_then(|v| v.parse().ok()),
+            ids::RUN_END => {
+                run.end = End {
+                    rc: s.capture("rc").and_then(|v| v.parse().ok()),
+                    rc_at: Some(s.loc.clone()),
+                    closed: true,
+                };
+            }
+            ids::RUN_RESULT => results_line = Some(s.clone()),
             ids::TIER_EXPECTED_NA => {
                 if let Some(t) = s.capture("tier").and_then(Tier::parse) {
                     let reason = s
@@ -611,133 +950,44 @@ fn apply_console(run: &mut Run, signals: &[Signal], rules: &RuleSet) {
                     run.expected_na.insert(t, reason.to_string());
                 }
             }
+            ids::TIER_FAIL => {
+                if let Some(t) = s.capture("tier").and_then(Tier::parse) {
+                    run.tiers.entry(t).or_insert(TierResult {
+                        status: TierStatus::Fail,
+                        origin: s.loc.clone(),
+                    });
+                }
+            }
             _ => {}
         }
     }
-    // The RESULT line is read with its own item grammar.
-    if let Some(s) = signals.iter().rev().find(|s| s.rule == ids::RUN_RESULT) {
+    if let Some(s) = results_line {
+        run.end.closed = true;
         if let Some(list) = s.capture("results") {
             for item in rules.rule(ids::RESULT_ITEM).captures_iter(list) {
                 let tier = item.get("tier").and_then(|t| Tier::parse(t));
                 let status = item.get("status").and_then(|v| TierStatus::parse(v));
                 if let (Some(t), Some(st)) = (tier, status) {
-                    run.console_results.insert(t, st);
+                    run.tiers.insert(
+                        t,
+                        TierResult {
+                            status: st,
+                            origin: s.loc.clone(),
+                        },
+                    );
                 }
             }
         }
     }
-}
-
-/// Marks the runs a sweep log names as sweep runs and fills what the run
-/// itself lacks (recipe, version, span) from the sweep's lines.
-fn apply_sweep(runs: &mut [Run], sweep: &Sweep) {
-    let label = sweep
-        .started
-        .map(|t| t.strftime("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| sweep.path.display().to_string());
-    for entry in &sweep.entries {
-        let Some(id) = &entry.run_id else { continue };
-        let Some(run) = runs.iter_mut().find(|r| &r.id == id) else {
-            continue;
-        };
-        run.kind = RunKind::Sweep;
-        run.sweep = Some(label.clone());
-        run.recipe.get_or_insert_with(|| entry.recipe.clone());
-        if run.version.is_none() {
-            run.version = entry.tag.clone();
+    // A stack named by the run's own lines.
+    for s in &run.signals {
+        if let Some(stack) = s.capture("stack")
+            && !run.domains.iter().any(|d| d == stack)
+        {
+            run.domains.push(stack.to_string());
         }
-        if run.span.started.is_none() {
-            run.span.started = entry.first;
-        }
-        if run.span.finished.is_none() {
-            run.span.finished = entry.last;
-        }
-        if run.rc.is_none() {
-            run.rc = entry.cold_rc;
-        }
-    }
-}
-
-/// Fills `overlapping` for every run: the runs whose span shares an
-/// instant with it. Sorted sweep over start times: O(n log n + overlaps).
-fn compute_load(runs: &mut [Run]) {
-    let mut order: Vec<usize> = (0..runs.len())
-        .filter(|&i| runs[i].span.started.is_some() && runs[i].span.finished.is_some())
-        .collect();
-    order.sort_by_key(|&i| runs[i].span.started);
-    let mut pairs = Vec::new();
-    for (k, &i) in order.iter().enumerate() {
-        let end_i = runs[i].span.finished;
-        for &j in &order[k + 1..] {
-            if runs[j].span.started >= end_i {
-                break;
-            }
-            if runs[i].span.overlaps(&runs[j].span) {
-                pairs.push((i, j));
-            }
-        }
-    }
-    for (i, j) in pairs {
-        let (a, b) = (runs[i].id.clone(), runs[j].id.clone());
-        runs[i].overlapping.push(b);
-        runs[j].overlapping.push(a);
-    }
-    for r in runs.iter_mut() {
-        r.overlapping.sort();
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn span(a: &str, b: &str) -> Span {
-        Span {
-            started: Some(a.parse().unwrap()),
-            finished: Some(b.parse().unwrap()),
-        }
-    }
-
-    fn run(id: &str, s: Span) -> Run {
-        let (mut r, _) = read_run(
-            id,
-            RunSources::default(),
-            &RuleSet::builtin(),
-            &mut Warnings::new(),
-        );
-        r.span = s;
-        r
-    }
-
-    #[test]
-    fn load_is_the_set_of_overlapping_runs() {
-        let mut runs = vec![
-            run("a", span("2026-06-14T03:00:00Z", "2026-06-14T03:20:00Z")),
-            run("b", span("2026-06-14T03:10:00Z", "2026-06-14T03:40:00Z")),
-            run("c", span("2026-06-14T03:20:00Z", "2026-06-14T03:30:00Z")),
-            run("d", span("2026-06-18T00:00:00Z", "2026-06-18T00:10:00Z")),
-        ];
-        compute_load(&mut runs);
-        assert_eq!(runs[0].overlapping, vec!["b"]);
-        assert_eq!(runs[1].overlapping, vec!["a", "c"]);
-        // Touching end to start is not overlapping.
-        assert_eq!(runs[2].overlapping, vec!["b"]);
-        assert!(runs[3].overlapping.is_empty());
-        assert!(runs[3].is_isolation());
-    }
-
-    #[test]
-    fn a_missing_path_is_a_usage_error() {
-        let inputs = Inputs {
-            paths: vec![PathBuf::from("/nonexistent/runs")],
-            ..Inputs::default()
-        };
-        let err = ingest(&inputs, &RuleSet::builtin(), &mut Warnings::new()).unwrap_err();
-        assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
-        assert!(
-            err.message.contains("/nonexistent/runs: does not exist"),
-            "{}",
-            err.message
-        );
-    }
-}
+mod tests;

@@ -11,7 +11,30 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::model::{RunRecord, TierStatus};
+use crate::model::TierStatus;
+
+/// The parts of results.json the tool uses (schema 1 and 2).
+#[derive(Clone, Debug, Default)]
+pub struct RunRecord {
+    pub path: std::path::PathBuf,
+    pub schema: u32,
+    pub recipe: Option<String>,
+    pub version: Option<String>,
+    pub pr: Option<u64>,
+    pub git_ref: Option<String>,
+    pub run_id: Option<String>,
+    pub finished: Option<Timestamp>,
+    /// `results`: tier → status.
+    pub results: BTreeMap<String, TierStatus>,
+    /// `rungs` (schema 2).
+    pub rungs: BTreeMap<String, TierStatus>,
+    /// `skips.intentional`: rung → reason.
+    pub intentional_skips: BTreeMap<String, String>,
+    /// `skips.unintentional`.
+    pub unintentional_skips: Vec<String>,
+    pub lint_rules_failed: Vec<String>,
+    pub level: Option<i64>,
+}
 
 /// Parses results.json bytes. Errors say what is wrong, for a warning.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<RunRecord, String> {

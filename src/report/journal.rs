@@ -11,8 +11,11 @@
 //! never rewritten, truncated or reordered, and a crash leaves either no
 //! entry or the whole entry.
 //!
-//! Text from runs is put on one line (and identifiers in code spans) so a
-//! log line cannot start a heading of its own and forge an entry.
+//! Text from runs gets the same escaping as the PR Markdown: one line,
+//! identifiers and quoted lines in code spans, prose through
+//! [`md_prose`], so a log line can neither start a heading of its own and
+//! forge an entry nor render as a live link, image, script or a stray
+//! `</details>`.
 
 use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -20,7 +23,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::text::{code_span, ellipsis, minute, one_line, short_test};
+use super::text::{code_span, ellipsis, md_inline, md_prose, minute, one_line, short_test};
 use super::{Report, load_phrase, plural, tier_line};
 use crate::model::{Class, Confidence, Run, Triaged};
 
@@ -34,8 +37,13 @@ const HEADLINE_CAUSE: usize = 60;
 /// With no failure, one entry saying so. Always ends with a newline.
 pub fn journal(report: &Report, milestone: &str, now: Timestamp) -> String {
     let when = minute(now);
-    let milestone = one_line(milestone);
-    let ids = report.failing_run_ids();
+    let milestone = md_inline(milestone);
+    let mut ids: Vec<&str> = Vec::new();
+    for t in report.triaged {
+        if !ids.contains(&t.failure.run_id.as_str()) {
+            ids.push(&t.failure.run_id);
+        }
+    }
     if ids.is_empty() {
         return format!(
             "## {when} — {milestone}: triage — no failures in {}\n",
@@ -62,7 +70,7 @@ fn entry(when: &str, milestone: &str, run: Option<&Run>, failures: &[&Triaged]) 
     let recipe = run
         .and_then(|r| r.recipe.as_deref())
         .or(first.recipe.as_deref())
-        .map(one_line)
+        .map(md_inline)
         .unwrap_or_else(|| "unknown recipe".to_string());
     let kind = run.map(Run::kind_label).unwrap_or("unknown");
     let mut out = format!(
@@ -82,14 +90,14 @@ fn entry(when: &str, milestone: &str, run: Option<&Run>, failures: &[&Triaged]) 
     if let Some(run) = run {
         about.push_str(&format!(
             ": {}; {}",
-            load_phrase(run),
+            md_inline(&load_phrase(run)),
             code_span(&run.path.display().to_string())
         ));
     }
     let result = run
         .and_then(tier_line)
         .unwrap_or_else(|| "no tier results recorded".to_string());
-    out.push_str(&format!("{about}. RESULT: **{result}**.\n\n"));
+    out.push_str(&format!("{about}. RESULT: **{}**.\n\n", md_inline(&result)));
 
     for t in failures {
         out.push_str(&failure_part(t, failures.len() > 1));
@@ -106,12 +114,12 @@ fn entry(when: &str, milestone: &str, run: Option<&Run>, failures: &[&Triaged]) 
     if !said.is_empty() {
         out.push_str(&format!(
             "Reproducibility: {}.\n",
-            one_line(&said.join(" | "))
+            md_prose(&said.join(" | "))
         ));
     } else if let Some(run) = run {
         out.push_str(&format!(
             "Reproducibility: red in this {}; every other run the verdict rests on is cited in the evidence.\n",
-            load_phrase(run)
+            md_inline(&load_phrase(run))
         ));
     }
     out
@@ -167,7 +175,7 @@ fn headline(failures: &[&Triaged]) -> String {
     let cause = one_line(&v.cause);
     if !cause.is_empty() {
         line.push_str(": ");
-        line.push_str(&ellipsis(&cause, HEADLINE_CAUSE));
+        line.push_str(&md_inline(&ellipsis(&cause, HEADLINE_CAUSE)));
     }
     line
 }
@@ -189,7 +197,7 @@ fn failure_part(t: &Triaged, several: bool) -> String {
             f.test
                 .as_deref()
                 .map(short_test)
-                .map(one_line)
+                .map(md_inline)
                 .unwrap_or_else(|| f.tier.to_string())
         )
     } else {
@@ -201,7 +209,7 @@ fn failure_part(t: &Triaged, several: bool) -> String {
         out.push_str(&format!("{lead}: {what} → {}.\n\n", code_span(&message)));
     }
 
-    out.push_str(&format!("ROOT CAUSE: {}\n\n", one_line(&v.cause)));
+    out.push_str(&format!("ROOT CAUSE: {}\n\n", md_prose(&v.cause)));
 
     let mut class_line = format!("Classification: **{}** ({})", v.class, v.confidence);
     if let Some(rule) = &v.rule {
@@ -211,7 +219,7 @@ fn failure_part(t: &Triaged, several: bool) -> String {
         let nots: Vec<String> = v
             .ruled_out
             .iter()
-            .map(|r| format!("NOT a {}: {}", r.class, one_line(&r.why)))
+            .map(|r| format!("NOT a {}: {}", r.class, md_prose(&r.why)))
             .collect();
         class_line.push_str(&format!(". {}", nots.join("; ")));
     }
@@ -224,13 +232,13 @@ fn failure_part(t: &Triaged, several: bool) -> String {
             out.push_str(&format!(
                 "- {}: {}\n",
                 code_span(&e.source),
-                ellipsis(&one_line(&e.text), EVIDENCE_WIDTH)
+                code_span(&ellipsis(&one_line(&e.text), EVIDENCE_WIDTH))
             ));
         }
         out.push('\n');
     }
     if !v.fix.trim().is_empty() {
-        out.push_str(&format!("Fix: {}\n\n", one_line(&v.fix)));
+        out.push_str(&format!("Fix: {}\n\n", md_prose(&v.fix)));
     }
     if !v.next.trim().is_empty() {
         out.push_str(&format!("Next: {}\n\n", code_span(&v.next)));
@@ -245,7 +253,7 @@ fn failure_part(t: &Triaged, several: bool) -> String {
 /// `write_all` to a file opened for appending, then to disk (`sync_all`),
 /// so a reader never sees half of what was built. Nothing is written when
 /// `entries` is empty.
-pub fn append_journal(path: &Path, entries: &str) -> std::io::Result<()> {
+pub fn append(path: &Path, entries: &str) -> std::io::Result<()> {
     if entries.is_empty() {
         return Ok(());
     }

@@ -3,10 +3,10 @@
 //!
 //! The output is built from structs private to this file rather than by
 //! serialising the model, so that a change to the model can never change
-//! the contract by accident: every field name, its order and its type are
-//! written out here once. The one field beyond the spec is `rung` on each
-//! failure (the ladder rung that decided), which readers of schema 1 may
-//! ignore.
+//! the contract by accident. Fields beyond the spec, which readers of
+//! schema 1 may ignore: `rung` on each failure (the ladder rung that
+//! decided), `consoles` (where each `--console` was taken) and
+//! `warnings_not_shown` (warnings about runs not reported, counted).
 
 use serde::Serialize;
 
@@ -25,7 +25,9 @@ struct Doc<'a> {
     inputs: &'a [String],
     runs: Vec<RunOut<'a>>,
     failures: Vec<FailureOut<'a>>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
+    warnings_not_shown: usize,
+    consoles: Vec<ConsoleOut>,
 }
 
 #[derive(Serialize)]
@@ -68,6 +70,13 @@ struct EvidenceOut<'a> {
 struct RuledOutOut<'a> {
     class: Class,
     why: &'a str,
+}
+
+#[derive(Serialize)]
+struct ConsoleOut {
+    path: String,
+    run_id: Option<String>,
+    why: String,
 }
 
 fn run_out(run: &Run) -> RunOut<'_> {
@@ -113,13 +122,13 @@ fn failure_out(t: &Triaged) -> FailureOut<'_> {
             .collect(),
         fix: &v.fix,
         next: &v.next,
-        rung: &v.rung,
+        rung: v.rung.as_str(),
     }
 }
 
-/// The report as pretty-printed JSON (interface.md, `schema_version` 1),
-/// ending with a newline. Strings are as read: JSON escaping makes any
-/// text safe here, and scripts want the bytes unaltered.
+/// The report as pretty-printed JSON, ending with a newline. Strings are
+/// as read: JSON escaping makes any text safe here, and scripts want the
+/// bytes unaltered.
 pub fn json(report: &Report) -> String {
     let doc = Doc {
         schema_version: SCHEMA_VERSION,
@@ -127,13 +136,20 @@ pub fn json(report: &Report) -> String {
         inputs: &report.inputs,
         runs: report.runs.iter().map(run_out).collect(),
         failures: report.triaged.iter().map(failure_out).collect(),
-        warnings: report.warnings,
+        warnings: report.warnings.iter().map(ToString::to_string).collect(),
+        warnings_not_shown: report.other_warnings,
+        consoles: report
+            .consoles
+            .iter()
+            .map(|c| ConsoleOut {
+                path: c.path.display().to_string(),
+                run_id: c.run.clone(),
+                why: c.why.clone(),
+            })
+            .collect(),
     };
-    // Serialising these plain structs (strings, options, vectors, and enums
-    // with unit variants) cannot fail.
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
-        serde_json::json!({"schema_version": SCHEMA_VERSION, "error": e.to_string()}).to_string()
-    });
+    let mut s = serde_json::to_string_pretty(&doc)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the report: {e}\"}}"));
     s.push('\n');
     s
 }

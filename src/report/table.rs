@@ -1,216 +1,192 @@
-//! The terminal table: one row per failure, then the counts.
+//! The terminal table: one row per cause, what to act on first.
 //!
-//! Each failure takes two lines: what failed (run, recipe, tier, test,
-//! verdict) and, indented below, the cause. A cause is the part an
-//! operator reads; squeezed into a seventh column it would show twenty
-//! characters, so it gets the whole width instead.
-//!
-//! Guarantee: no line is wider than [`TABLE_WIDTH`] display columns,
-//! whatever the run ids, recipe names, test names or causes hold. Every cell
-//! is cut (with `…`) to a width budgeted here, never wrapped.
-//!
-//! Colour (class of the verdict) is applied only when asked for; the caller
-//! decides from the terminal, so a pipe gets plain text.
+//! Failures with one cause (one run's tests red from one full disk, one
+//! overlay red in four runs) are one row that says how many and where.
+//! Rows come in the order to act on them: findings that need a recipe PR
+//! or a cc-ci change, then the node (harness), then flakes, then unknowns.
+//! Under the table each cause has its number, the cause, the fix in a few
+//! words, and the `explain` command that opens it, never wrapped (it must
+//! paste).
+//! Then one summary line. The warnings are counted in one line on stderr,
+//! after the report (`cmd::Ctx::warn`), not here.
 
-use super::text::{ellipsis, one_line, short_test, width};
-use super::{Report, plural};
-use crate::model::Class;
+use super::grid::{Col, Grid};
+use super::text::{self, ellipsis, one_line, wrap};
+use super::{Report, Style, plural};
 
-/// The widest a table line may be.
-pub const TABLE_WIDTH: usize = 100;
+/// The longest cause shown under a row; `explain` has it whole.
+const CAUSE_MAX: usize = 240;
 
-/// The column headers of a failure's first line.
-const HEADERS: [&str; 5] = ["run", "recipe", "tier", "test", "verdict"];
-
-/// Spaces between columns.
-const GAP: usize = 2;
-
-/// The columns that share what `tier` and `verdict` leave: (column, least
-/// width, most width). Each starts at its least (or its content, when
-/// narrower), then each in turn grows to its content or its most while
-/// room is left. The test comes last: it is the column an operator can
-/// most afford to see cut.
-const FLEXIBLE: [(usize, usize, usize); 3] = [
-    (0, 10, 28),         // run
-    (1, 8, 18),          // recipe
-    (3, 12, usize::MAX), // test
-];
-
-/// The terminal colour of a class, as an ANSI SGR code.
-fn class_color(class: Class) -> Option<&'static str> {
-    match class {
-        Class::Flake => Some("33"),
-        Class::RecipeDefect => Some("31"),
-        Class::StaleOverlay => Some("35"),
-        Class::RoutingCollision => Some("36"),
-        Class::Harness => Some("34"),
-        Class::Unknown => None,
-    }
-}
-
-/// The table of failures with a count per class and the warnings count
-/// below it; with no failures, one line saying so. `color` adds ANSI
-/// colours by class (for a terminal).
-pub fn table(report: &Report, color: bool) -> String {
+/// The table of failures, grouped by cause, with its summary lines.
+pub fn table(report: &Report, style: Style) -> String {
     let mut out = String::new();
+    if !report.scope.is_empty() {
+        out.push_str(&lines(&one_line(&report.scope), style.width));
+    }
+    for c in report.consoles {
+        let line = match &c.run {
+            Some(run) => format!(
+                "console {} taken for run {} ({})",
+                one_line(&c.path.display().to_string()),
+                one_line(run),
+                one_line(&c.why)
+            ),
+            None => format!(
+                "console {} matched no run: {}",
+                one_line(&c.path.display().to_string()),
+                one_line(&c.why)
+            ),
+        };
+        out.push_str(&lines(&line, style.width));
+    }
     if report.triaged.is_empty() {
         out.push_str(&format!(
             "no failures in {}\n",
             plural(report.runs.len(), "run")
         ));
-    } else {
-        out.push_str(&failure_table(report, color));
-        out.push('\n');
-        out.push_str(&counts_lines(report, color));
+        return out;
     }
-    if !report.warnings.is_empty() {
+    let groups = report.groups();
+    let mut grid = Grid::new(
+        vec![
+            Col::whole("#").right(),
+            Col::whole("verdict"),
+            Col::wrap("recipe · what failed"),
+            Col::whole("runs"),
+        ],
+        style,
+    );
+    for (i, g) in groups.iter().enumerate() {
+        let v = &g.lead.verdict;
+        let f = &g.lead.failure;
+        // Names are one line each: the grid keeps a cell's own line
+        // breaks, and a newline (or `\r`) in a name must not split a row.
+        let recipe = match (&f.recipe, &f.tag) {
+            (Some(r), Some(t)) => format!("{} {}", one_line(r), one_line(t)),
+            (Some(r), None) => one_line(r),
+            _ => "?".into(),
+        };
+        let what: Vec<String> = g.what().iter().map(|w| one_line(w)).collect();
+        let what = match what.as_slice() {
+            // The test's whole id is in the explain command below.
+            [one] if f.test.is_some() => format!("{} {}", f.tier, ellipsis(one, 36)),
+            [_] => f.tier.to_string(),
+            many => format!("{} ({} tests)", f.tier, many.len()),
+        };
+        let n = g.members.len();
+        let count = if n > 1 {
+            format!(" ×{n}")
+        } else {
+            String::new()
+        };
+        grid.row_class(
+            vec![
+                (i + 1).to_string(),
+                format!("{} {}{count}", v.class, v.confidence),
+                format!("{recipe} · {what}"),
+                g.runs()
+                    .iter()
+                    .map(|r| one_line(r))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ],
+            1,
+            v.class,
+        );
+    }
+    out.push_str(&grid.render());
+    out.push('\n');
+    // Each cause under its number: the cause, the fix, and the command that
+    // opens it (never wrapped: it must paste).
+    let indent = "     ";
+    for (i, g) in groups.iter().enumerate() {
+        let v = &g.lead.verdict;
         out.push_str(&format!(
-            "{} while reading (see stderr)\n",
-            plural(report.warnings.len(), "warning")
+            "{:>3}. {}\n",
+            i + 1,
+            style.class(v.class, &format!("{} ({})", v.class, v.confidence))
         ));
+        for (label, textv) in [
+            ("cause", ellipsis(&one_line(&v.cause), CAUSE_MAX)),
+            ("fix", short_fix(&v.fix)),
+        ] {
+            let lines = wrap(&format!("{label}: {textv}"), style.width, indent);
+            out.push_str(&lines.join("\n"));
+            out.push('\n');
+        }
+        // One line whatever the names hold: a newline kept inside the
+        // quotes would break the command and start a line of its own.
+        let command =
+            super::text::clean(&report.explain_command(&g.lead.failure)).replace('\n', " ");
+        out.push_str(&format!("{indent}$ {command}\n"));
     }
+    out.push('\n');
+    out.push_str(&summary(report, groups.len(), style));
     out
 }
 
-/// The cells of a failure's first line, as plain one-line text.
-fn rows(report: &Report) -> Vec<[String; 5]> {
-    report
-        .triaged
-        .iter()
-        .map(|t| {
-            let f = &t.failure;
-            let v = &t.verdict;
-            [
-                one_line(&f.run_id),
-                f.recipe
-                    .as_deref()
-                    .map(one_line)
-                    .unwrap_or_else(|| "?".into()),
-                f.tier.to_string(),
-                f.test
-                    .as_deref()
-                    .map(|id| one_line(short_test(id)))
-                    .unwrap_or_else(|| "—".into()),
-                format!("{} {}", v.class, v.confidence),
-            ]
-        })
-        .collect()
-}
-
-/// How wide each column may be so that the line fits [`TABLE_WIDTH`].
-fn budget(rows: &[[String; 5]]) -> [usize; 5] {
-    let mut natural = [0; 5];
-    for (i, header) in HEADERS.iter().enumerate() {
-        natural[i] = rows
-            .iter()
-            .map(|r| width(&r[i]))
-            .chain([width(header)])
-            .max()
-            .unwrap_or(0);
-    }
-    let mut widths = [0; 5];
-    for i in [2, 4] {
-        widths[i] = natural[i];
-    }
-    let fixed: usize = widths.iter().sum();
-    let mut left = (TABLE_WIDTH - GAP * (HEADERS.len() - 1)).saturating_sub(fixed);
-    for &(i, least, _) in &FLEXIBLE {
-        widths[i] = least.min(natural[i]);
-        left = left.saturating_sub(widths[i]);
-    }
-    // In order: the run id whole first (the operator types it next), then
-    // the recipe, then the test takes the rest.
-    for &(i, _, most) in &FLEXIBLE {
-        let step = left.min(natural[i].min(most).saturating_sub(widths[i]));
-        widths[i] += step;
-        left -= step;
-    }
-    widths
-}
-
-/// Pads `text` (already cut to `w`) to `w` display columns.
-fn pad(text: &str, w: usize) -> String {
-    let mut s = text.to_string();
-    s.push_str(&" ".repeat(w.saturating_sub(width(text))));
+/// One line of text (already [`one_line`]) wrapped to `width`, each line
+/// ending in a newline.
+fn lines(text: &str, width: usize) -> String {
+    let mut s = wrap(text, width, "").join("\n");
+    s.push('\n');
     s
 }
 
-/// Each failure on two lines: run, recipe, tier, test and verdict, then
-/// the cause, indented, cut to the table width.
-fn failure_table(report: &Report, color: bool) -> String {
-    let rows = rows(report);
-    let widths = budget(&rows);
-    let line = |cells: &[String], class: Option<Class>| -> String {
-        let mut out = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            let cut = ellipsis(cell, widths[i]);
-            let last = i + 1 == cells.len();
-            let shown = if last {
-                cut.clone()
-            } else {
-                pad(&cut, widths[i])
-            };
-            match (i, class.and_then(class_color)) {
-                (4, Some(sgr)) if color => out.push_str(&format!("\u{1b}[{sgr}m{shown}\u{1b}[0m")),
-                _ => out.push_str(&shown),
-            }
-            if !last {
-                out.push_str(&" ".repeat(GAP));
-            }
+/// The fix in a few words: who acts, and the first words of what to do.
+pub fn short_fix(fix: &str) -> String {
+    let fix = one_line(fix);
+    let words: Vec<&str> = fix.split(' ').collect();
+    let mut out = String::new();
+    for w in words.iter().take(12) {
+        if !out.is_empty() {
+            out.push(' ');
         }
-        out.trim_end().to_string()
-    };
-    let header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
-    let mut out = line(&header, None);
-    out.push('\n');
-    out.push_str(&"─".repeat(TABLE_WIDTH));
-    out.push('\n');
-    for (row, t) in rows.iter().zip(report.triaged) {
-        out.push_str(&line(row, Some(t.verdict.class)));
-        out.push('\n');
-        out.push_str("  └ ");
-        out.push_str(&ellipsis(&one_line(&t.verdict.cause), TABLE_WIDTH - 4));
-        out.push('\n');
+        out.push_str(w);
+    }
+    if words.len() > 12 {
+        out.push('…');
     }
     out
 }
 
-/// `N failures in M runs: 1 flake, 2 recipe-defect`, wrapped to the table
-/// width between counts (a count never splits from its class), class names
-/// coloured when `color`.
-fn counts_lines(report: &Report, color: bool) -> String {
-    let counts = report.class_counts();
-    // (plain text, text as printed): width is measured on the plain one.
-    let mut pieces = vec![(
-        format!(
-            "{} in {}:",
-            plural(report.triaged.len(), "failure"),
-            plural(report.runs.len(), "run")
-        ),
-        None,
-    )];
-    for (i, (class, n)) in counts.iter().enumerate() {
-        let sep = if i + 1 < counts.len() { "," } else { "" };
-        let plain = format!("{n} {class}{sep}");
-        let shown = match class_color(*class) {
-            Some(sgr) if color => Some(format!("{n} \u{1b}[{sgr}m{class}\u{1b}[0m{sep}")),
-            _ => None,
-        };
-        pieces.push((plain, shown));
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for (plain, shown) in pieces {
-        let w = width(&plain);
-        if used > 0 && used + 1 + w > TABLE_WIDTH {
-            out.push('\n');
-            used = 0;
-        }
-        if used > 0 {
+/// `N failures (M causes) in K runs: 4 recipe-defect, 12 harness, …`:
+/// the classes in the order the rows are (what to act on first). One line
+/// when it fits; else it breaks between classes only, never inside
+/// `4 recipe-defect`. The class names are coloured after the layout, so
+/// colour codes are never counted as columns.
+fn summary(report: &Report, causes: usize, style: Style) -> String {
+    let mut counts = report.class_counts();
+    counts.sort_by_key(|(c, _)| c.priority());
+    let head = format!(
+        "{} ({}) in {}:",
+        plural(report.triaged.len(), "failure"),
+        plural(causes, "cause"),
+        plural(report.runs.len(), "run"),
+    );
+    let items: Vec<(String, String)> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, (c, n))| {
+            let sep = if i + 1 < counts.len() { "," } else { "" };
+            (
+                format!("{n} {c}{sep}"),
+                format!("{n} {}{sep}", style.class(*c, c.as_str())),
+            )
+        })
+        .collect();
+    let mut out = head.clone();
+    let mut used = text::width(&head);
+    for (plain, shown) in &items {
+        let w = text::width(plain);
+        if used + 1 + w > style.width {
+            out.push_str("\n  ");
+            used = 2;
+        } else {
             out.push(' ');
             used += 1;
         }
-        out.push_str(shown.as_deref().unwrap_or(&plain));
+        out.push_str(shown);
         used += w;
     }
     out.push('\n');

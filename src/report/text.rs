@@ -333,7 +333,7 @@ fn is_link_scheme(before: &[char], after: &[char]) -> bool {
 /// [`md_inline`]. Unbalanced backticks: the whole text is escaped.
 pub fn md_prose(s: &str) -> String {
     let line = one_line(s);
-    if line.matches('`').count() % 2 != 0 {
+    if !line.matches('`').count().is_multiple_of(2) {
         return md_inline(&line);
     }
     line.split('`')

@@ -3,6 +3,7 @@
 
 /// `(path, TOML text)` of every built-in rules file.
 pub const BUILTIN: &[(&str, &str)] = &[
+    ("rules/prefix.toml", include_str!("../../rules/prefix.toml")),
     (
         "rules/grammar.toml",
         include_str!("../../rules/grammar.toml"),
@@ -14,6 +15,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "rules/harness.toml",
         include_str!("../../rules/harness.toml"),
+    ),
+    (
+        "rules/identity.toml",
+        include_str!("../../rules/identity.toml"),
     ),
     ("rules/sweep.toml", include_str!("../../rules/sweep.toml")),
     (

@@ -31,6 +31,7 @@ use crate::model::Evidence;
 use crate::rules::{RuleSet, ids};
 
 use super::compose::{Label, Project, Svc};
+use super::hooks;
 use super::{Finding, FindingKind, checks};
 
 const ENABLE: &str = "backupbot.backup";
@@ -159,33 +160,96 @@ fn restore_replays(
             svc.name
         ),
         evidence,
-        fix: restore_fix(svc, db, &pre.value.value),
+        fix: restore_fix(svc, labels, db, &pre.value.value, tool_word, rules),
         kind: FindingKind::RestoreReplaysNoDump {
             dump_tool: tool_word.to_string(),
         },
     });
 }
 
-fn restore_fix(svc: &Svc, db: &str, pre_hook: &str) -> String {
-    let replay = match db {
-        "postgres" => {
-            "`/pg_backup.sh restore` (a configs-mounted script that runs `psql` on the dump)"
+fn restore_fix(
+    svc: &Svc,
+    labels: &std::collections::BTreeMap<String, Label>,
+    db: &str,
+    pre_hook: &str,
+    tool: &str,
+    rules: &RuleSet,
+) -> String {
+    // The recipe's own replay when its hook can be read whole: the same
+    // engine, credentials, database and file as the dump.
+    let replay = match hooks::replay_hook(pre_hook, tool) {
+        Ok(r) => format!("`{RESTORE_POST}: {r}`"),
+        Err(_) => {
+            let how = match db {
+                "postgres" => "`psql` (or `pg_restore` for an archive) on the dump file",
+                "mysql" | "mariadb" => "the `mysql` (or `mariadb`) client reading the dump file",
+                "mongodb" => "`mongorestore` on the dump",
+                _ => "a command that loads the dump back into the database",
+            };
+            format!("a `{RESTORE_POST}` that replays the dump with {how}")
         }
-        "mysql" | "mariadb" => {
-            "a command that loads the dump (`sh -c 'mysql -u root -p\"$$(cat /run/secrets/db_root_password)\" < /var/lib/mysql/backup.sql'`)"
+    };
+    let mut fix = format!("on service `{}`, add {replay}", svc.name);
+    if let Some(only) = dump_only(svc, labels, pre_hook, rules) {
+        fix.push_str(&format!(
+            ", and back up only the dump file with {only} instead of the live data directory"
+        ));
+    }
+    fix.push('.');
+    if hooks::with_clean(pre_hook, tool).is_some() {
+        fix.push_str(
+            " Dump with `pg_dump --clean --if-exists`, so the replay replaces the tables it \
+             restores instead of failing on them.",
+        );
+    }
+    fix
+}
+
+/// The label that limits the backup to the dump file, in the version the
+/// recipe uses (`backupbot.backup.path` absolute, `…volumes.<v>.path`
+/// relative to the volume), when the backup now copies a live data
+/// directory.
+fn dump_only(
+    svc: &Svc,
+    labels: &std::collections::BTreeMap<String, Label>,
+    pre_hook: &str,
+    rules: &RuleSet,
+) -> Option<String> {
+    let file = dump_target(pre_hook);
+    if let Some(p) = labels.get(PATH) {
+        let live = p
+            .value
+            .value
+            .split(',')
+            .any(|it| rules.is_match(ids::LABEL_DB_DATADIR, it.trim()));
+        return live.then(|| format!("`{PATH}: {}`", file.as_deref().unwrap_or("<the dump file>")));
+    }
+    let live = svc.mounts.iter().filter(|m| m.named).find(|m| {
+        let Some(vol) = m.source.as_deref() else {
+            return false;
+        };
+        let key = format!("{VOLUMES}{vol}");
+        if labels.get(&key).is_some_and(|l| !enabled(&l.value.value)) {
+            return false;
         }
-        "mongodb" => "`mongorestore` on the dump",
-        _ => "a command that loads the dump back into the database",
-    };
-    let only = match dump_target(pre_hook).and_then(|f| volume_path(svc, &f)) {
-        Some((vol, rel)) => format!("`{VOLUMES}{vol}.path: {rel}`"),
-        None => format!("`{VOLUMES}<volume>.path: <dump file>`"),
-    };
-    format!(
-        "on service `{}`, add `{RESTORE_POST}` that replays the dump, e.g. {replay}, \
-         and back up only the dump file with {only} instead of the live data directory.",
-        svc.name
-    )
+        match labels.get(&format!("{key}.path")) {
+            Some(l) => l.value.value.split(',').any(|rel| {
+                let rel = rel.trim().trim_start_matches("./").trim_matches('/');
+                let abs = if rel.is_empty() || rel == "." {
+                    m.target.clone()
+                } else {
+                    format!("{}/{rel}", m.target)
+                };
+                rules.is_match(ids::LABEL_DB_DATADIR, &abs)
+            }),
+            None => rules.is_match(ids::LABEL_DB_DATADIR, &m.target),
+        }
+    })?;
+    let vol = live.source.clone().unwrap_or_default();
+    Some(match file.as_deref().and_then(|f| volume_path(svc, f)) {
+        Some((v, rel)) => format!("`{VOLUMES}{v}.path: {rel}`"),
+        None => format!("`{VOLUMES}{vol}.path: <the dump file>`"),
+    })
 }
 
 /// The file a dump command writes to: the word after its last `>`.
@@ -383,12 +447,16 @@ fn live_finding(
         .is_some_and(|l| rules.is_match(ids::LABEL_DB_RESTORE, &l.value.value));
     let fix = match dump {
         Some(pre) => {
-            let only = match dump_target(&pre.value.value).and_then(|f| volume_path(svc, &f)) {
-                Some((v, rel)) => format!("`{VOLUMES}{v}.path: {rel}`"),
-                None => format!("`{VOLUMES}{vol}.path: <dump file>`"),
-            };
+            let only =
+                dump_only(svc, labels, &pre.value.value, rules).unwrap_or_else(
+                    || match dump_target(&pre.value.value).and_then(|f| volume_path(svc, &f)) {
+                        Some((v, rel)) => format!("`{VOLUMES}{v}.path: {rel}`"),
+                        None => format!("`{VOLUMES}{vol}.path: <dump file>`"),
+                    },
+                );
             format!(
-                "on service `{}`, back up only the dump the pre-hook writes ({only}) instead of                  `{dir}`{}.",
+                "on service `{}`, back up only the dump the pre-hook writes ({only}) instead of \
+                 `{dir}`{}.",
                 svc.name,
                 if replays {
                     String::new()
@@ -397,12 +465,18 @@ fn live_finding(
                 }
             )
         }
-        None => format!(
-            "on service `{}`, dump the database in `{PRE_HOOK}` and back up only the \
-             dump (`{VOLUMES}{vol}.path: backup.sql`, relative to the volume), with a \
-             `{RESTORE_POST}` that replays it, as immich does.",
-            svc.name
-        ),
+        None => {
+            let only = if labels.contains_key(PATH) {
+                format!("`{PATH}: {dir}/backup.sql`")
+            } else {
+                format!("`{VOLUMES}{vol}.path: backup.sql`, relative to the volume")
+            };
+            format!(
+                "on service `{}`, dump the database in `{PRE_HOOK}` to `{dir}/backup.sql`, \
+                 back up only that file ({only}) and replay it in a `{RESTORE_POST}`.",
+                svc.name
+            )
+        }
     };
     Finding {
         check: checks::LIVE_DATADIR.to_string(),

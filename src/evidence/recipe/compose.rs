@@ -236,7 +236,7 @@ impl Project {
 
 /// Whether a file name is a compose file (`compose.yml`,
 /// `compose.postgres.yml`, `docker-compose.yaml`).
-pub(crate) fn is_compose_file(path: &str) -> bool {
+pub fn is_compose_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     (name.starts_with("compose") || name.starts_with("docker-compose"))
         && (name.ends_with(".yml") || name.ends_with(".yaml"))
@@ -289,23 +289,54 @@ fn shell_value(raw: &str) -> String {
     raw.split(" #").next().unwrap_or("").trim().to_string()
 }
 
-/// Loads and merges the recipe's compose project.
-pub(crate) fn load(files: &RecipeFiles) -> Project {
-    let mut project = Project::default();
+/// A recipe's compose chain as abra reads it: the files of the last
+/// uncommented `COMPOSE_FILE=` of `.env.sample` (`$COMPOSE_FILE`
+/// expanded), else `compose.yml` (or `compose.yaml`, `docker-compose.yml`).
+/// `check` and `probe compose` both read the chain here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    /// The files, in order.
+    pub files: Vec<String>,
+    /// Files named only by commented-out `COMPOSE_FILE=` lines.
+    pub commented: Vec<String>,
+    /// Where the list came from: `.env.sample COMPOSE_FILE` or `default`.
+    pub from: &'static str,
+}
+
+/// See [`Chain`].
+pub fn chain(files: &RecipeFiles) -> Chain {
     let (active, commented) = match files.files.get(".env.sample") {
         Some(text) => compose_file_setting(text),
         None => (None, Vec::new()),
     };
-    let chain = match active {
-        Some(chain) if !chain.is_empty() => chain,
+    match active {
+        Some(chain) if !chain.is_empty() => Chain {
+            files: chain,
+            commented,
+            from: ".env.sample COMPOSE_FILE",
+        },
         _ => {
             let default = ["compose.yml", "compose.yaml", "docker-compose.yml"]
                 .into_iter()
                 .find(|f| files.files.contains_key(*f))
                 .unwrap_or("compose.yml");
-            vec![default.to_string()]
+            Chain {
+                files: vec![default.to_string()],
+                commented,
+                from: "default",
+            }
         }
-    };
+    }
+}
+
+/// Loads and merges the recipe's compose project.
+pub(crate) fn load(files: &RecipeFiles) -> Project {
+    let mut project = Project::default();
+    let Chain {
+        files: chain,
+        commented,
+        ..
+    } = self::chain(files);
     for file in &chain {
         if !files.files.contains_key(file) {
             project.warnings.push(format!(
@@ -684,6 +715,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            warnings: Vec::new(),
         }
     }
 

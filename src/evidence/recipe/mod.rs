@@ -27,7 +27,8 @@
 
 mod backup;
 mod compose;
-mod render;
+mod hooks;
+mod patch;
 mod routing;
 mod swarm;
 mod yaml;
@@ -37,10 +38,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Evidence;
+pub use crate::model::{Finding, FindingKind};
 use crate::rules::RuleSet;
 
-pub use render::{label_diff, render_json, render_table};
+pub use compose::{Chain, chain as compose_chain, is_compose_file};
+pub use patch::{Proposal, Refusal, propose};
 
 /// The ids of the checks, as `Finding::check` carries them.
 pub mod checks {
@@ -82,13 +84,20 @@ pub struct RecipeFiles {
     /// Path relative to the recipe root (`compose.yml`,
     /// `nginx/default.conf.tmpl`), with `/` separators → text.
     pub files: BTreeMap<String, String>,
+    /// Files read with a problem (invalid UTF-8 read lossily, too large,
+    /// not a regular file), each naming the file.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl RecipeFiles {
     /// Reads a recipe checkout: compose files, `.env.sample`, and text
     /// config files (see [`is_recipe_file`]) up to [`MAX_FILE_BYTES`] each,
-    /// skipping `.git`, binaries (a NUL byte or invalid UTF-8) and files it
-    /// cannot read. Fails only when `dir` itself cannot be read.
+    /// skipping `.git` and binaries (a NUL byte). A file with invalid UTF-8
+    /// is read lossily and said (a compose file must not vanish for one
+    /// bad byte); one that cannot be read, or is not a regular file, is
+    /// said and skipped. Symlinks are not followed out of the checkout.
+    /// Fails only when `dir` itself cannot be read.
     pub fn from_dir(dir: &Path) -> std::io::Result<RecipeFiles> {
         // Fail early, with the OS's own words, for a missing or unreadable
         // directory; what is inside is read leniently.
@@ -102,8 +111,9 @@ impl RecipeFiles {
                 let name = e.file_name().to_string_lossy();
                 !(e.file_type().is_dir() && (name == ".git" || name == "node_modules"))
             });
+        let mut warnings = Vec::new();
         for entry in walker.flatten() {
-            if !entry.file_type().is_file() {
+            if entry.file_type().is_dir() {
                 continue;
             }
             let Ok(rel) = entry.path().strip_prefix(dir) else {
@@ -117,22 +127,32 @@ impl RecipeFiles {
             if !is_recipe_file(&rel) {
                 continue;
             }
-            if entry.metadata().map_or(true, |m| m.len() > MAX_FILE_BYTES) {
+            if entry.file_type().is_symlink() {
+                warnings.push(format!("{rel}: a symlink; not followed"));
                 continue;
             }
-            let Ok(bytes) = std::fs::read(entry.path()) else {
-                continue;
-            };
-            if bytes.contains(&0) {
-                continue;
-            }
-            if let Ok(text) = String::from_utf8(bytes) {
-                files.insert(rel, text);
+            match crate::fsx::read(entry.path(), MAX_FILE_BYTES) {
+                Ok(bytes) if bytes.contains(&0) => {}
+                Ok(bytes) => {
+                    let text = match String::from_utf8(bytes) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            warnings.push(format!(
+                                "{rel}: invalid UTF-8 at byte {}, read with it replaced",
+                                e.utf8_error().valid_up_to()
+                            ));
+                            String::from_utf8_lossy(e.as_bytes()).into_owned()
+                        }
+                    };
+                    files.insert(rel, text);
+                }
+                Err(e) => warnings.push(format!("{rel}: {e}")),
             }
         }
         Ok(RecipeFiles {
             origin: dir.display().to_string(),
             files,
+            warnings,
         })
     }
 }
@@ -198,80 +218,20 @@ pub struct Service {
     pub line: Option<u32>,
 }
 
-/// One thing a check found.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    /// The check id (see [`checks`]).
-    pub check: String,
-    /// The service the finding is about (`(top level)` for a file-level key).
-    pub service: String,
-    /// One specific sentence: what is wrong, where, and what follows.
-    pub summary: String,
-    /// `file:line` and the text there.
-    pub evidence: Vec<Evidence>,
-    /// The fix, aimed at the recipe maintainer, phrased to follow
-    /// "`<recipe>` recipe PR: " (it starts in lower case, with the action).
-    pub fix: String,
-    /// The facts behind the finding, by check.
-    pub kind: FindingKind,
-}
-
-/// The facts of a finding the verdict stage decides on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-pub enum FindingKind {
-    /// A dump pre-hook with no restore post-hook that replays it.
-    RestoreReplaysNoDump {
-        /// The dump command as the rule captured it (`pg_dump`,
-        /// `/pg_backup.sh backup`).
-        dump_tool: String,
-    },
-    /// The backup copies a running database's data directory.
-    LiveDataDir {
-        /// The data directory copied (`/var/lib/postgresql/data`).
-        path: String,
-    },
-    /// `from` (on `proxy`) reaches `target` as `name`. `cold_ok` and
-    /// `warm_ok`: whether the stack's own network answers first for the
-    /// cold and the warm stack name.
-    BareNameRouting {
-        /// The service on `proxy` that uses the name.
-        from: String,
-        /// The sibling it means.
-        target: String,
-        /// The name used: the sibling's service name or one of its aliases.
-        name: String,
-        /// The port after `name:`, when one is given.
-        port: Option<u16>,
-        /// The stack's own network answers first for the cold stack name.
-        cold_ok: bool,
-        /// The stack's own network answers first for the warm stack name.
-        warm_ok: bool,
-    },
-    /// `depends_on` names a service the project does not define.
-    UndefinedDependency {
-        /// The name `depends_on` gives.
-        dependency: String,
-    },
-    /// A key `docker stack deploy` ignores.
-    SwarmIgnoredKey {
-        /// The service key (`restart`, `depends_on`).
-        key: String,
-    },
-    /// A key `docker stack deploy` refuses.
-    SwarmRejectedKey {
-        /// The service or top-level key (`mem_limit`, `name`).
-        key: String,
-    },
-}
-
 /// Runs every check on a recipe. Never fails: problems with files are
 /// warnings in the report.
 pub fn check(files: &RecipeFiles, rules: &RuleSet) -> RecipeReport {
+    check_named(files, &recipe_name(&files.origin), rules)
+}
+
+/// [`check`] for a recipe whose name the caller knows (a checkout
+/// directory may be called anything).
+pub fn check_named(files: &RecipeFiles, recipe: &str, rules: &RuleSet) -> RecipeReport {
     let project = compose::load(files);
-    let recipe = recipe_name(&files.origin);
+    let recipe = recipe.to_string();
     let mut findings = Vec::new();
-    let mut warnings = project.warnings.clone();
+    let mut warnings = files.warnings.clone();
+    warnings.extend(project.warnings.iter().cloned());
     if project.services.is_empty() && warnings.is_empty() {
         warnings.push(format!(
             "{}: no services in the compose chain; nothing to check",

@@ -427,6 +427,7 @@ fn finding(
             target: target.name.clone(),
             name: name.to_string(),
             port,
+            network: shared.first().cloned().unwrap_or_default(),
             cold_ok: cold.ok,
             warm_ok: warm.ok,
         },

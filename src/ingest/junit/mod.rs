@@ -43,8 +43,8 @@ use quick_xml::Reader;
 use quick_xml::errors::{Error as XmlError, IllFormedError};
 use quick_xml::events::{BytesStart, Event};
 
-use crate::error::Warnings;
-use crate::model::{JunitFile, Loc, Outcome, TestCase, TestSource, Tier};
+use crate::fsx;
+use crate::model::{JunitFile, Loc, Outcome, TestCase, TestSource, Tier, Warnings};
 
 use self::text::Decoded;
 
@@ -53,10 +53,10 @@ use self::text::Decoded;
 /// read before the problem is kept. `None` only when nothing usable could
 /// be read: the file is unreadable, empty, binary or not JUnit XML.
 pub fn read(path: &Path, warnings: &mut Warnings) -> Option<JunitFile> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match fsx::read(path, fsx::cap::JUNIT) {
         Ok(bytes) => bytes,
         Err(err) => {
-            warnings.push(path.display(), format_args!("cannot read: {err}"));
+            warnings.push(path.display(), err);
             return None;
         }
     };
@@ -149,6 +149,7 @@ fn parse_checked(bytes: &[u8], path: &Path) -> Parsed {
     if let Some(stopped) = &stopped {
         problems.push(stopped.clone());
     }
+    problems.append(&mut state.notes);
     file.truncated = stopped;
     state.finish(&mut file);
     Parsed {
@@ -230,9 +231,29 @@ enum Elem {
     Case,
     /// `<failure>`, `<error>` or `<skipped>` directly inside a testcase.
     Result(Kind),
-    /// Anything else: properties, system-out, stackTrace, unknown tags.
+    /// `<system-out>` or `<system-err>` directly inside a testcase.
+    Output,
+    /// Anything else: properties, suite output, stackTrace, unknown tags.
     Other,
 }
+
+/// The most of a test's system-out/err kept: enough for the lines around
+/// a failure, never a whole log.
+const MAX_OUTPUT: usize = 64 << 10;
+
+/// The longest message (`message` or `type` attribute) kept; the rest is
+/// cut and said. Real ones are a line.
+const MAX_MESSAGE: usize = 4 << 10;
+
+/// The note for a reference to an entity XML does not define.
+const UNDEFINED_ENTITY: &str = "an undefined entity reference (kept as text, not expanded)";
+
+/// The note for an attribute that is not `name="value"`.
+const BAD_ATTRIBUTE: &str =
+    "an attribute that is not well-formed (the element's later attributes are ignored)";
+
+/// The longest classname or name kept (each).
+const MAX_NAME: usize = 2 << 10;
 
 /// What a testcase's result element says about the attempt.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -278,6 +299,8 @@ struct Record {
     skipped: Option<Said>,
     /// flakyFailure, flakyError, rerunFailure, rerunError elements.
     retries: u32,
+    /// The record's system-out and system-err, capped.
+    output: String,
 }
 
 /// Every record of one test, folded.
@@ -292,6 +315,8 @@ struct Group {
     /// Records with an `<error>` and no `<failure>`.
     error_records: u32,
     retries: u32,
+    /// The output of the first red record.
+    output: String,
 }
 
 /// Counts lines incrementally: each testcase's line costs only the bytes
@@ -331,12 +356,18 @@ struct State<'p> {
     /// Stack depth of the result element whose text is being kept.
     capture: Option<usize>,
     body: String,
+    /// Stack depth of the output element whose text is being kept.
+    capture_out: Option<usize>,
+    out: String,
     groups: Vec<Group>,
     index: HashMap<String, usize>,
     lines: Lines,
     claimed: u32,
     started: Option<Timestamp>,
     saw_root: bool,
+    /// What was odd but did not stop the reader (a DOCTYPE, an undefined
+    /// entity), worded to follow `<path>: `; each kind once.
+    notes: Vec<String>,
 }
 
 impl<'p> State<'p> {
@@ -351,12 +382,21 @@ impl<'p> State<'p> {
             file_attr: String::new(),
             capture: None,
             body: String::new(),
+            capture_out: None,
+            out: String::new(),
             groups: Vec::new(),
             index: HashMap::new(),
             lines: Lines { pos: 0, line: 1 },
             claimed: 0,
             started: None,
             saw_root: false,
+            notes: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
         }
     }
 
@@ -387,6 +427,12 @@ impl<'p> State<'p> {
                 Ok(Event::CData(t)) if self.capture.is_some() => {
                     self.body.push_str(&t.xml10_content());
                 }
+                Ok(Event::Text(t)) if self.capture_out.is_some() => {
+                    push_capped(&mut self.out, &t.xml10_content());
+                }
+                Ok(Event::CData(t)) if self.capture_out.is_some() => {
+                    push_capped(&mut self.out, &t.xml10_content());
+                }
                 Ok(Event::GeneralRef(r)) if self.capture.is_some() => {
                     match text::resolve_entity(&r) {
                         Some(resolved) => resolved.push_to(&mut self.body),
@@ -394,8 +440,16 @@ impl<'p> State<'p> {
                             self.body.push('&');
                             self.body.push_str(&r);
                             self.body.push(';');
+                            self.note(UNDEFINED_ENTITY.to_owned());
                         }
                     }
+                }
+                // No JUnit writer declares a document type; its entities
+                // (a "billion laughs" bomb) are never expanded.
+                Ok(Event::DocType(_)) => {
+                    self.note(
+                        "a DOCTYPE declaration (ignored; its entities are not expanded)".to_owned(),
+                    );
                 }
                 Ok(Event::Eof) => {
                     return if self.stack.is_empty() && self.saw_root {
@@ -449,6 +503,11 @@ impl<'p> State<'p> {
             "failure" if top == Some(Elem::Case) => self.start_result(e, Kind::Failure),
             "error" if top == Some(Elem::Case) => self.start_result(e, Kind::Error),
             "skipped" if top == Some(Elem::Case) => self.start_result(e, Kind::Skipped),
+            "system-out" | "system-err" if top == Some(Elem::Case) => {
+                self.out.clear();
+                self.capture_out = Some(self.stack.len() + 1);
+                Elem::Output
+            }
             "flakyFailure" | "flakyError" | "rerunFailure" | "rerunError"
                 if top == Some(Elem::Case) =>
             {
@@ -469,8 +528,12 @@ impl<'p> State<'p> {
             claimed: 0,
             has_child: false,
         };
+        let mut bad_attr = false;
         for attr in e.attributes().with_checks(false) {
-            let Ok(attr) = attr else { break };
+            let Ok(attr) = attr else {
+                bad_attr = true;
+                break;
+            };
             match attr.key.local_name().into_inner() {
                 "timestamp" => suite.timestamp = parse_timestamp(&attr.value),
                 "failures" | "errors" => {
@@ -478,6 +541,9 @@ impl<'p> State<'p> {
                 }
                 _ => {}
             }
+        }
+        if bad_attr {
+            self.note(BAD_ATTRIBUTE.to_owned());
         }
         if let Some(parent) = self.suites.last_mut() {
             parent.has_child = true;
@@ -494,8 +560,15 @@ impl<'p> State<'p> {
         let mut seconds = 0.0;
         self.file_attr.clear();
         let mut has_file = false;
+        let mut bad_attr = false;
         for attr in e.attributes().with_checks(false) {
-            let Ok(attr) = attr else { break };
+            let Ok(attr) = attr else {
+                bad_attr = true;
+                break;
+            };
+            if text::has_undefined_entity(&attr.value) {
+                self.note(UNDEFINED_ENTITY.to_owned());
+            }
             match attr.key.local_name().into_inner() {
                 "classname" => classname = Some(attr.value),
                 "name" => name = Some(attr.value),
@@ -507,14 +580,21 @@ impl<'p> State<'p> {
                 _ => {}
             }
         }
+        if bad_attr {
+            self.note(BAD_ATTRIBUTE.to_owned());
+        }
         self.key.clear();
         if let Some(classname) = &classname {
             text::push_unescaped(&mut self.key, classname.trim());
+            text::clip_in_place(&mut self.key, MAX_NAME);
         }
         let split = self.key.len();
         self.key.push('\0');
         if let Some(name) = &name {
-            text::push_unescaped(&mut self.key, name);
+            let mut n = String::new();
+            text::push_unescaped(&mut n, name);
+            text::clip_in_place(&mut n, MAX_NAME);
+            self.key.push_str(&n);
         }
         let started = self.suites.iter().rev().find_map(|s| s.timestamp);
         self.record = Some(Record {
@@ -527,6 +607,7 @@ impl<'p> State<'p> {
             error: None,
             skipped: None,
             retries: 0,
+            output: String::new(),
         });
     }
 
@@ -545,20 +626,33 @@ impl<'p> State<'p> {
             return Elem::Other;
         }
         let mut said = Said::default();
+        let mut undefined = false;
+        let mut bad_attr = false;
         for attr in e.attributes().with_checks(false) {
-            let Ok(attr) = attr else { break };
+            let Ok(attr) = attr else {
+                bad_attr = true;
+                break;
+            };
+            undefined |= text::has_undefined_entity(&attr.value);
             match attr.key.local_name().into_inner() {
                 "message" => {
-                    said.message =
-                        text::first_line(&text::unescape(&attr.value)).map(str::to_owned);
+                    said.message = text::first_line(&text::unescape(&attr.value))
+                        .map(|l| text::clip(l, MAX_MESSAGE));
                 }
                 "type" => {
-                    said.kind = text::first_line(&text::unescape(&attr.value)).map(str::to_owned);
+                    said.kind = text::first_line(&text::unescape(&attr.value))
+                        .map(|l| text::clip(l, MAX_MESSAGE));
                 }
                 _ => {}
             }
         }
         *slot = Some(said);
+        if undefined {
+            self.note(UNDEFINED_ENTITY.to_owned());
+        }
+        if bad_attr {
+            self.note(BAD_ATTRIBUTE.to_owned());
+        }
         self.body.clear();
         // The depth the element will have once pushed.
         self.capture = Some(self.stack.len() + 1);
@@ -573,10 +667,10 @@ impl<'p> State<'p> {
         };
         match elem {
             Elem::Suite => {
-                if let Some(suite) = self.suites.pop() {
-                    if !suite.has_child {
-                        self.claimed = self.claimed.saturating_add(suite.claimed);
-                    }
+                if let Some(suite) = self.suites.pop()
+                    && !suite.has_child
+                {
+                    self.claimed = self.claimed.saturating_add(suite.claimed);
                 }
             }
             Elem::Case => self.end_case(),
@@ -594,7 +688,16 @@ impl<'p> State<'p> {
                     }
                 }
             }
-            Elem::Result(_) | Elem::Other => {}
+            Elem::Output if self.capture_out == Some(depth) => {
+                self.capture_out = None;
+                if let Some(record) = &mut self.record {
+                    if !record.output.is_empty() {
+                        record.output.push('\n');
+                    }
+                    push_capped(&mut record.output, self.out.trim_end());
+                }
+            }
+            Elem::Result(_) | Elem::Output | Elem::Other => {}
         }
     }
 
@@ -620,6 +723,7 @@ impl<'p> State<'p> {
         group.retries = group.retries.saturating_add(record.retries);
         if red && group.first_red_line.is_none() {
             group.first_red_line = Some(record.line);
+            group.output = record.output;
         }
         if record.failure.is_some() {
             group.failure_records += 1;
@@ -672,6 +776,7 @@ impl<'p> State<'p> {
             failure_records: 0,
             error_records: 0,
             retries: 0,
+            output: String::new(),
         }
     }
 
@@ -711,7 +816,7 @@ impl Group {
                     said.detail
                         .as_deref()
                         .and_then(text::first_line)
-                        .map(str::to_owned)
+                        .map(|l| text::clip(l, MAX_MESSAGE))
                 })
                 .or(said.kind);
             // A skip's body is pytest's `file:line: reason`; the reason is
@@ -719,6 +824,17 @@ impl Group {
             if outcome.is_red() {
                 case.detail = said.detail;
             }
+        }
+        // What the test printed is where a harness signature under a
+        // generic assertion often stands (`assert rc == 0` over `no space
+        // left on device`): kept with the body.
+        if outcome.is_red() && !self.output.trim().is_empty() {
+            let body = case.detail.take().unwrap_or_default();
+            case.detail = Some(format!(
+                "{body}{}--- captured output ---\n{}",
+                if body.is_empty() { "" } else { "\n" },
+                self.output.trim()
+            ));
         }
         if let Some(line) = self.first_red_line.filter(|_| outcome.is_red()) {
             case.loc.line = Some(line);
@@ -735,6 +851,20 @@ impl Group {
         case.reruns = extra.saturating_add(self.retries);
         case
     }
+}
+
+/// Appends `text` to `buf` up to [`MAX_OUTPUT`] bytes, on a character
+/// boundary.
+fn push_capped(buf: &mut String, text: &str) {
+    let room = MAX_OUTPUT.saturating_sub(buf.len());
+    if room == 0 {
+        return;
+    }
+    let mut end = text.len().min(room);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    buf.push_str(&text[..end]);
 }
 
 /// A suite `timestamp`: RFC 3339 with an offset, or pytest's zone-less

@@ -21,7 +21,8 @@ use crate::model::{TestSource, Tier};
 /// Tier and source from a file name of the form
 /// `<tier>__<source>__<module>.xml`, when it fits. Tiers are the five cc-ci
 /// runs (install, upgrade, backup, restore, custom; see [`test_tier`]);
-/// sources `generic`, `cc-ci` (an overlay) and `recipe`.
+/// sources `generic`, `cc-ci` (an overlay or custom test) and `repo-local`
+/// (also spelt `recipe`).
 pub(super) fn from_file_name(path: &Path) -> Option<(Tier, TestSource)> {
     let name = path.file_name()?.to_str()?;
     let stem = name
@@ -31,8 +32,8 @@ pub(super) fn from_file_name(path: &Path) -> Option<(Tier, TestSource)> {
     let tier = test_tier(parts.next()?)?;
     let source = match parts.next()? {
         "generic" => TestSource::Generic,
-        "cc-ci" => TestSource::Overlay,
-        "recipe" => TestSource::Recipe,
+        "cc-ci" => TestSource::CcCi,
+        "repo-local" | "recipe" => TestSource::RepoLocal,
         _ => return None,
     };
     let module = parts.next()?;
@@ -52,21 +53,27 @@ pub(super) fn from_classname(classname: &str, name: &str) -> (Option<Tier>, Test
         return (None, TestSource::Unknown);
     };
     let module = segs.iter().rposition(|s| is_module(s));
+    let custom_dir = |s: &str| matches!(s, "custom" | "functional" | "playwright");
+    let custom = segs[..module.unwrap_or(segs.len())]
+        .iter()
+        .any(|s| custom_dir(s));
     let source = match (segs.first().copied(), segs.get(1).copied()) {
         (Some("tests"), Some("_generic")) => TestSource::Generic,
-        (Some("tests"), Some("custom")) | (Some("custom"), _) => TestSource::Recipe,
+        // Older layouts of cc-ci's custom tests.
+        (Some("tests"), Some(c)) | (Some(c), _) if custom_dir(c) => TestSource::CcCi,
         // `tests.test_x`: a tests/ directory with modules directly in it is
-        // a recipe repository's own suite; cc-ci's overlays live one level
-        // deeper, in `tests/<recipe>/`.
-        (Some("tests"), Some(_)) if module == Some(1) => TestSource::Recipe,
-        (Some("tests"), Some(_)) if segs.len() > 2 => TestSource::Overlay,
+        // a recipe repository's own suite; cc-ci's live one level deeper,
+        // in `tests/<recipe>/`.
+        (Some("tests"), Some(_)) if module == Some(1) => TestSource::RepoLocal,
+        (Some("tests"), Some(_)) if segs.len() > 2 => TestSource::CcCi,
         _ => TestSource::Unknown,
     };
     let tier = module
         .and_then(|m| segs[m].strip_prefix("test_"))
         .and_then(test_tier);
     let tier = match tier {
-        None if source == TestSource::Recipe => Some(Tier::Custom),
+        _ if custom && source == TestSource::CcCi => Some(Tier::Custom),
+        None if source == TestSource::RepoLocal => Some(Tier::Custom),
         tier => tier,
     };
     (tier, source)

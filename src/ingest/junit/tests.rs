@@ -29,7 +29,7 @@ fn corpus_file(name: &str) -> Option<JunitFile> {
     let dir = corpus()?;
     let mut warnings = Warnings::new();
     let file = read(&dir.join(name), &mut warnings).expect("corpus file reads");
-    assert!(warnings.is_empty(), "{name}: {:?}", warnings.as_slice());
+    assert!(warnings.is_empty(), "{name}: {:?}", warnings.strings());
     assert_eq!(file.truncated, None, "{name}");
     Some(file)
 }
@@ -269,11 +269,11 @@ E       AssertionError: assert 'bitnamilegacy/discourse:3.5.0' == 'discourse/dis
 fn file_name_decides_tier_and_source() {
     let file = parse_str(PYTEST, "junit/upgrade__cc-ci__test_upgrade.xml");
     assert_eq!(file.tier, Some(Tier::Upgrade));
-    assert_eq!(file.source, Some(TestSource::Overlay));
+    assert_eq!(file.source, Some(TestSource::CcCi));
     // The name wins over what each classname would say.
     for t in &file.tests {
         assert_eq!(t.tier, Some(Tier::Upgrade), "{}", t.id);
-        assert_eq!(t.source, TestSource::Overlay, "{}", t.id);
+        assert_eq!(t.source, TestSource::CcCi, "{}", t.id);
     }
     let file = parse_str(PYTEST, "restore__generic__test_restore.xml");
     assert_eq!(
@@ -283,7 +283,7 @@ fn file_name_decides_tier_and_source() {
     let file = parse_str(PYTEST, "x/custom__recipe__test_protocol_handshake.xml");
     assert_eq!(
         (file.tier, file.source),
-        (Some(Tier::Custom), Some(TestSource::Recipe))
+        (Some(Tier::Custom), Some(TestSource::RepoLocal))
     );
     // Names that do not fit: unknown tier or source, missing module.
     for name in [
@@ -313,28 +313,41 @@ fn classname_decides_when_the_name_does_not_fit() {
     );
     assert_eq!(
         by("tests/discourse/test_upgrade.py::test_head_runs_official_image_not_bitnamilegacy"),
-        (Some(Tier::Upgrade), TestSource::Overlay)
+        (Some(Tier::Upgrade), TestSource::CcCi)
     );
     assert_eq!(
         by(
             "tests/custom/test_protocol_handshake.py::test_handshake_completes_with_channel_presence"
         ),
-        (Some(Tier::Custom), TestSource::Recipe)
+        (Some(Tier::Custom), TestSource::CcCi),
+        "the older layout of cc-ci's custom tests"
+    );
+    assert_eq!(
+        naming::from_classname("tests.mumble.custom.test_protocol_handshake", "test_x"),
+        (Some(Tier::Custom), TestSource::CcCi)
+    );
+    assert_eq!(
+        naming::from_classname("tests.mumble.functional.test_voice", "test_x"),
+        (Some(Tier::Custom), TestSource::CcCi)
+    );
+    assert_eq!(
+        naming::from_classname("custom.test_protocol_handshake", "test_x"),
+        (Some(Tier::Custom), TestSource::CcCi)
     );
     assert_eq!(
         by("tests/mumble/test_protocol_handshake.py::TestHandshake::test_skipped"),
-        (None, TestSource::Overlay)
+        (None, TestSource::CcCi)
     );
     assert_eq!(
         naming::from_classname("tests.test_backup", "test_x"),
-        (Some(Tier::Backup), TestSource::Recipe)
+        (Some(Tier::Backup), TestSource::RepoLocal)
     );
     assert_eq!(
         naming::from_classname(
             "tests.mattermost-lts.test_restore",
             "test_restore_returns_state"
         ),
-        (Some(Tier::Restore), TestSource::Overlay)
+        (Some(Tier::Restore), TestSource::CcCi)
     );
     // Rung names of results.json name tiers too; non-test tiers do not.
     assert_eq!(
@@ -352,7 +365,7 @@ fn classname_decides_when_the_name_does_not_fit() {
     // A collection error names the module in `name`.
     assert_eq!(
         naming::from_classname("", "tests.discourse.test_upgrade"),
-        (Some(Tier::Upgrade), TestSource::Overlay)
+        (Some(Tier::Upgrade), TestSource::CcCi)
     );
 }
 
@@ -588,7 +601,7 @@ fn truncated_file_keeps_complete_tests_and_names_the_byte() {
     let file = read(&path, &mut warnings).unwrap();
     let n = TWO_CASES.len() - 40;
     assert_eq!(
-        warnings.as_slice(),
+        warnings.strings(),
         [format!("{}: truncated at byte {n}", path.display())]
     );
     assert_eq!(file.tier, Some(Tier::Upgrade));
@@ -640,7 +653,7 @@ fn malformed_xml_names_the_byte_and_reason() {
     );
     assert!(msg.contains("testcase"), "{msg}");
     assert_eq!(ids(&file), ["a/test_b.py::one"]);
-    assert_eq!(warnings.as_slice(), [format!("{}: {msg}", path.display())]);
+    assert_eq!(warnings.strings(), [format!("{}: {msg}", path.display())]);
 }
 
 #[test]
@@ -657,7 +670,11 @@ fn invalid_utf8_is_replaced_and_offsets_stay_raw() {
     let t = &file.tests[0];
     assert_eq!(t.outcome, Outcome::Fail);
     assert_eq!(t.message.as_deref(), Some("bad \u{fffd}\u{fffd} byte"));
-    assert_eq!(t.detail.as_deref(), Some("body \u{fffd}("));
+    assert_eq!(
+        t.detail.as_deref(),
+        Some("body \u{fffd}(\n--- captured output ---\n\u{fffd}\u{fffd}\u{fffd}"),
+        "the body, then what the test printed"
+    );
     let first_bad = bytes.iter().position(|&b| b == 0xff).unwrap();
     // The malformed end tag's offset is the raw one, not the decoded one.
     let at = good_len
@@ -666,19 +683,19 @@ fn invalid_utf8_is_replaced_and_offsets_stay_raw() {
             .position(|w| w == b"</")
             .unwrap();
     assert_eq!(
-        warnings.as_slice()[0],
+        warnings.strings()[0],
         format!(
             "{}: invalid UTF-8 at byte {first_bad} and 5 more place(s) (replaced)",
             path.display()
         )
     );
     assert!(
-        warnings.as_slice()[1]
+        warnings.strings()[1]
             .starts_with(&format!("{}: malformed XML at byte {at}: ", path.display())),
         "{:?}",
-        warnings.as_slice()
+        warnings.strings()
     );
-    assert_eq!(warnings.as_slice().len(), 2);
+    assert_eq!(warnings.strings().len(), 2);
 }
 
 #[test]
@@ -723,7 +740,7 @@ fn empty_and_binary_files_are_not_usable() {
         let mut warnings = Warnings::new();
         assert!(read(&path, &mut warnings).is_none(), "{name}");
         assert_eq!(
-            warnings.as_slice(),
+            warnings.strings(),
             [format!("{}: {problem}", path.display())],
             "{name}"
         );
@@ -733,7 +750,7 @@ fn empty_and_binary_files_are_not_usable() {
     }
     let mut warnings = Warnings::new();
     assert!(read(&dir.path().join("missing.xml"), &mut warnings).is_none());
-    assert!(warnings.as_slice()[0].contains("missing.xml: cannot read: "));
+    assert!(warnings.strings()[0].contains("missing.xml: does not exist"));
 }
 
 #[test]

@@ -103,6 +103,28 @@ pub(super) fn push_unescaped(out: &mut String, raw: &str) {
     out.push_str(rest);
 }
 
+/// Whether `raw` holds a reference `&name;` that [`resolve_entity`] does
+/// not know (a lone `&` is not one: that is a producer's escaping slip).
+pub(super) fn has_undefined_entity(raw: &str) -> bool {
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        let after = &rest[amp + 1..];
+        let semi = after.as_bytes().iter().take(32).position(|&b| b == b';');
+        if let Some(s) = semi {
+            let name = &after[..s];
+            let plausible = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"#_.-:".contains(&b));
+            if plausible && resolve_entity(name).is_none() {
+                return true;
+            }
+        }
+        rest = after;
+    }
+    false
+}
+
 /// [`push_unescaped`] into a new value, borrowing when there is nothing to
 /// resolve (the common case for attribute values).
 pub(super) fn unescape(raw: &str) -> Cow<'_, str> {
@@ -152,6 +174,27 @@ pub(super) fn resolve_entity(name: &str) -> Option<Resolved> {
             }
         }
     })
+}
+
+/// `s` cut to at most `max` bytes on a character boundary, saying how
+/// much was left out: a message or a name is a line of text, never a
+/// payload of megabytes carried into every report.
+pub(super) fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} more bytes)", &s[..end], s.len() - end)
+}
+
+/// [`clip`] in place.
+pub(super) fn clip_in_place(s: &mut String, max: usize) {
+    if s.len() > max {
+        *s = clip(s, max);
+    }
 }
 
 /// The first line of `s` that is not blank, trimmed; `None` if all blank.

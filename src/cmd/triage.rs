@@ -1,0 +1,1155 @@
+//! `ccci-triage [triage] [PATH]...`: the stages in order, top to bottom.
+//!
+//! 1. Rules, and what each PATH is (a runs root, a run directory, a file;
+//!    anything else is exit 2 with what it is).
+//! 2. The index of each runs root brought up to date (only new and
+//!    changed runs are read), or, with `--no-history`, the root read.
+//! 3. Sweep logs read and their entries placed on runs; consoles given
+//!    with `--console` read and matched to their runs.
+//! 4. The scope: the runs named; a sweep's entries and their runs; the
+//!    root's "what is red now" (each recipe's runs after its last green
+//!    one); everything with `--all`; narrowed by `--since` and `--recipe`.
+//! 5. The runs reported read in full (once: a run the refresh just read in
+//!    full is not read again); the rest of the root is context, as
+//!    summaries, with every run's load computed over the whole root.
+//! 6. Failures; facts for each; a verdict for each; causes shared across a
+//!    sweep.
+//! 7. The report, in the format asked for.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::cli::{FilterArgs, Format, InputArgs, TriageArgs};
+use crate::error::{Error, Result};
+use crate::evidence::{self, Context, Gatherer, Sources};
+use crate::failures::{self, Collector};
+use crate::ingest::{self, Input, RunFiles, console, matching, sweep::SweepSource};
+use crate::model::{Class, Depth, Run, RunKind, Span, Sweep, Triaged, Warning, Warnings};
+use crate::report::{self, ConsoleNote, Report};
+use crate::rules::RuleSet;
+use crate::sources::docker::Prober;
+use crate::sources::history::{Index, Light};
+use crate::verdict;
+
+use super::paths::{self, input_paths, recipes_dir, refuse_under_roots};
+use super::{Ctx, Progress};
+
+/// The result of the pipeline: what a report prints.
+pub struct Triage {
+    pub inputs: Vec<PathBuf>,
+    pub scope: String,
+    pub runs: Vec<Run>,
+    pub triaged: Vec<Triaged>,
+    pub warnings: Vec<Warning>,
+    pub other_warnings: usize,
+    pub consoles: Vec<ConsoleNote>,
+    pub sweeps: Vec<Sweep>,
+    pub roots: Vec<PathBuf>,
+    /// Every run id known (for close names).
+    pub known: Vec<String>,
+    /// The input arguments an `explain` line repeats so that it sees what
+    /// this report saw (a root other than the default, the sweep logs,
+    /// consoles and directories given), each quoted for the shell.
+    pub rerun: Vec<String>,
+}
+
+impl Triage {
+    pub fn report(&self) -> Report<'_> {
+        Report {
+            inputs: self
+                .inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            scope: self.scope.clone(),
+            runs: &self.runs,
+            triaged: &self.triaged,
+            warnings: &self.warnings,
+            other_warnings: self.other_warnings,
+            consoles: &self.consoles,
+            sweeps: &self.sweeps,
+            roots: self.roots.clone(),
+            rerun: self.rerun.join(" "),
+        }
+    }
+}
+
+/// The arguments that give `explain` this report's inputs: the runs roots
+/// unless the default one, then every input flag that was given.
+fn rerun_args(input: &InputArgs, roots: &[PathBuf]) -> Vec<String> {
+    let q = |p: &Path| crate::model::shell_quote(&p.to_string_lossy());
+    let default = paths::resolve(&paths::env_root());
+    // A root as the user spelled it when they named it, else as found.
+    let mut out: Vec<String> = roots
+        .iter()
+        .filter(|r| paths::resolve(r) != default)
+        .map(|r| {
+            let given = input
+                .paths
+                .iter()
+                .find(|p| paths::resolve(p) == paths::resolve(r));
+            q(given.map_or(r.as_path(), PathBuf::as_path))
+        })
+        .collect();
+    for s in &input.sweep_log {
+        out.push(format!("--sweep-log {}", q(s)));
+    }
+    for c in &input.console {
+        out.push(format!("--console {}", q(c)));
+    }
+    for (flag, v) in [
+        ("--canonicals", &input.canonicals),
+        ("--recipes", &input.recipes),
+        ("--ccci", &input.ccci),
+        ("--rules", &input.rules),
+        ("--cache", &input.cache),
+    ] {
+        if let Some(v) = v {
+            out.push(format!("{flag} {}", q(v)));
+        }
+    }
+    if input.no_history {
+        out.push("--no-history".into());
+    }
+    out
+}
+
+/// The rules: `--rules DIR` or the built-in set.
+pub fn load_rules(dir: Option<&Path>) -> Result<RuleSet> {
+    match dir {
+        Some(d) => RuleSet::from_dir(d),
+        None => Ok(RuleSet::builtin()),
+    }
+}
+
+/// `ccci-triage triage`.
+pub fn command(args: &TriageArgs, ctx: &Ctx, out: &mut Vec<u8>) -> Result<u8> {
+    let format = args.format.unwrap_or(Format::Table);
+    if args.append.is_some() && format != Format::Journal {
+        return Err(
+            Error::usage("--append writes journal entries: it needs --format journal")
+                .with_hint("add `-f journal`, or drop --append to print the report"),
+        );
+    }
+    if args.milestone.is_some() && format != Format::Journal {
+        return Err(Error::usage(
+            "--milestone is the journal entries' milestone: it needs --format journal",
+        )
+        .with_hint("add `-f journal`, or drop --milestone"));
+    }
+    let paths = input_paths(&args.input.paths);
+    if let Some(path) = &args.append {
+        refuse_under_roots(path, &guard_roots(&paths), "--append")?;
+    }
+    let t = pipeline(&args.input, &args.filter, None, ctx)?;
+    ctx.warn(&t.warnings, t.other_warnings);
+    let report = t.report();
+    let style = ctx.style();
+    let text = match format {
+        Format::Table => report::table::table(&report, style),
+        Format::Json => report::json::json(&report),
+        Format::Markdown => report::markdown::markdown(&report),
+        Format::Html => report::html::triage(&report),
+        Format::Journal => {
+            let entries = report::journal::journal(
+                &report,
+                args.milestone.as_deref().unwrap_or("M1"),
+                Timestamp::now(),
+            );
+            if let Some(path) = &args.append {
+                report::journal::append(path, &entries)
+                    .map_err(|e| Error::usage(format!("{}: cannot append: {e}", path.display())))?;
+                ctx.note(&format!("appended to {}", path.display()));
+                return Ok(0);
+            }
+            entries
+        }
+    };
+    out.extend_from_slice(text.as_bytes());
+    if !text.ends_with('\n') {
+        out.push(b'\n');
+    }
+    Ok(0)
+}
+
+/// The roots an output path must not be under: each PATH's own root (a
+/// root itself, the directory holding a run directory, the directory
+/// holding a file's run directory, or a loose file's directory), the run
+/// directories linked into those roots (their targets are part of the
+/// root), `$CCCI_RUNS_DIR` and the default. Symlinks are resolved first,
+/// so a PATH that is a link to a run directory guards the root it is in.
+pub fn guard_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut around: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        around.push(p.clone());
+        let real = paths::resolve(p);
+        let root = if real.is_dir() {
+            if ingest::looks_like_run(&real) {
+                real.parent().map(Path::to_path_buf)
+            } else {
+                Some(real.clone())
+            }
+        } else {
+            // `<root>/<run>/results.json`, `<root>/<run>/junit/x.xml`, or
+            // a loose file (`<root>/<id>.console.log`, a tee anywhere).
+            real.ancestors()
+                .skip(1)
+                .take(2)
+                .find(|d| ingest::looks_like_run(d))
+                .and_then(Path::parent)
+                .or_else(|| real.parent().filter(|d| holds_runs(d)))
+                .map(Path::to_path_buf)
+        };
+        if let Some(root) = root {
+            around.extend(linked_runs(&root));
+            around.push(root);
+        }
+    }
+    let mut env = vec![paths::env_root(), PathBuf::from(paths::DEFAULT_RUNS_ROOT)];
+    for r in env.clone() {
+        env.extend(linked_runs(&r));
+    }
+    around.extend(env);
+    paths::all_roots(&around)
+}
+
+/// A directory with a run directory or a `<id>.console.log` in it.
+fn holds_runs(dir: &Path) -> bool {
+    dir.read_dir().is_ok_and(|mut d| {
+        d.any(|e| {
+            e.is_ok_and(|e| {
+                e.file_name().to_string_lossy().ends_with(".console.log")
+                    || ingest::looks_like_run(&e.path())
+            })
+        })
+    })
+}
+
+/// The targets of the run directories linked into `root` (ingest follows
+/// such a link one level down, so what it points at is part of the root).
+fn linked_runs(root: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = root.read_dir() else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+        .filter_map(|e| e.path().canonicalize().ok())
+        .filter(|t| t.is_dir() && ingest::looks_like_run(t))
+        .collect()
+}
+
+/// A root's runs as the pipeline knows them: the light columns, the
+/// summaries it needed, the full reads the refresh kept.
+struct RootRuns {
+    root: PathBuf,
+    found: Vec<RunFiles>,
+    light: Vec<Light>,
+    index: Option<Index>,
+    /// Summaries in memory (without an index, all of them).
+    summaries: HashMap<String, Run>,
+    full: HashMap<String, Run>,
+}
+
+impl RootRuns {
+    fn files(&self, id: &str) -> Option<&RunFiles> {
+        self.found.iter().find(|f| f.id == id)
+    }
+
+    /// The summaries of `ids`, from memory or the index.
+    fn load(&mut self, ids: &[&str], warnings: &mut Warnings) {
+        let missing: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.summaries.contains_key(*id) && !self.full.contains_key(*id))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        if let Some(index) = &self.index {
+            match index.summaries(&missing) {
+                Ok(runs) => {
+                    for r in runs {
+                        self.summaries.insert(r.id.clone(), r);
+                    }
+                }
+                Err(e) => warnings.push(index.db_path().display(), e.message),
+            }
+        }
+    }
+}
+
+/// Runs the stages (see the module docs). `only_run` narrows the scope to
+/// one run id (for `explain`).
+pub fn pipeline(
+    input: &InputArgs,
+    filter: &FilterArgs,
+    only_run: Option<&str>,
+    ctx: &Ctx,
+) -> Result<Triage> {
+    // 1. Rules, and what each PATH is.
+    let rules = load_rules(input.rules.as_deref())?;
+    let paths = input_paths(&input.paths);
+    let since = filter
+        .since
+        .as_deref()
+        .map(paths::parse_since)
+        .transpose()?;
+    let mut inputs = Vec::new();
+    for p in &paths {
+        inputs.push(classify(p, &rules).map_err(|e| {
+            if input.paths.is_empty() {
+                e.with_hint(paths::default_root_hint())
+            } else {
+                e
+            }
+        })?);
+    }
+    if let Some(rec) = &input.probe_record {
+        refuse_under_roots(rec, &guard_roots(&paths), "--probe-record")?;
+    }
+    if input.no_history && input.cache.is_some() {
+        return Err(Error::usage(
+            "--cache names the history index, and --no-history says not to use one",
+        )
+        .with_hint("drop one of the two"));
+    }
+    let mut warnings = Warnings::new();
+    option_warnings(input, &mut warnings);
+    let roots = context_roots(&inputs);
+    if let Some(cache) = &input.cache {
+        refuse_under_roots(cache, &guard_roots(&paths), "--cache")?;
+    }
+
+    // 2. The index of each root, brought up to date.
+    let mut all: Vec<RootRuns> = Vec::new();
+    for root in &roots {
+        all.push(open_root(root, input, &rules, ctx, &mut warnings)?);
+    }
+
+    // 3. Sweep logs, placed; consoles, matched.
+    let mut sweeps = Vec::new();
+    for s in &input.sweep_log {
+        let source = SweepSource::from_arg(s);
+        let mut sweep = ingest::sweep::read(&source, &rules, &mut warnings).map_err(|e| {
+            Error::usage(format!("--sweep-log {}: {e}", s.display()))
+                .with_hint("pass the nightly-sweep log: a file, or `-` for standard input")
+        })?;
+        let candidates: Vec<matching::Candidate> = all
+            .iter()
+            .flat_map(|r| r.light.iter())
+            .map(|l| matching::Candidate {
+                id: l.id.clone(),
+                recipe: l.recipe.clone(),
+                version: l.version.clone(),
+                finished: l.span.finished,
+            })
+            .collect();
+        let file_time = match &source {
+            SweepSource::File(p) => std::fs::metadata(p)
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| Timestamp::try_from(t).ok()),
+            SweepSource::Stdin => None,
+        };
+        for w in matching::place_sweep(&mut sweep, &candidates, file_time) {
+            warnings.push(source.path().display(), w);
+        }
+        sweeps.push(sweep);
+    }
+    let mut console_paths: Vec<(PathBuf, &str)> = input
+        .console
+        .iter()
+        .map(|p| (p.clone(), "--console"))
+        .collect();
+    let mut named_files: Vec<RunFiles> = Vec::new();
+    for i in &inputs {
+        match i {
+            Input::Console(p) if !p.to_string_lossy().ends_with(".console.log") => {
+                console_paths.push((p.clone(), "named as PATH"));
+            }
+            Input::Results(_) | Input::Junit(_) | Input::Console(_) => {
+                named_files.push(ingest::files_of_input(i));
+            }
+            _ => {}
+        }
+    }
+    let mut notes = Vec::new();
+    let mut placed_consoles: HashMap<String, Vec<(PathBuf, String)>> = HashMap::new();
+    for (path, how) in &console_paths {
+        let scan = console::scan_file(
+            path,
+            &rules,
+            console::ScanOptions {
+                per_rule: ingest::FULL_PER_RULE,
+                identity: true,
+            },
+        )
+        .map_err(|e| {
+            Error::usage(format!("{how} {}: {e}", path.display()))
+                .with_hint("pass a console log: a text file, or a Drone step log saved as JSON")
+        })?;
+        let id = matching::Identity::of(&scan);
+        let recipes: Vec<&str> = id.recipes.iter().map(String::as_str).collect();
+        let mut cand_ids: Vec<String> = Vec::new();
+        for r in &mut all {
+            let ids: Vec<String> = r
+                .light
+                .iter()
+                .filter(|l| {
+                    id.run_ids.contains(&l.id)
+                        || l.recipe.as_deref().is_some_and(|x| recipes.contains(&x))
+                })
+                .map(|l| l.id.clone())
+                .collect();
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            r.load(&refs, &mut warnings);
+            cand_ids.extend(ids);
+        }
+        let cands: Vec<&Run> = all
+            .iter()
+            .flat_map(|r| {
+                cand_ids
+                    .iter()
+                    .filter_map(move |id| r.full.get(id).or_else(|| r.summaries.get(id)))
+            })
+            .collect();
+        let note = match matching::place_console(&id, &cands) {
+            matching::Placement::Run { id, why } => {
+                placed_consoles
+                    .entry(id.clone())
+                    .or_default()
+                    .push((path.clone(), format!("{how}: {why}")));
+                ConsoleNote {
+                    path: path.clone(),
+                    run: Some(id),
+                    why,
+                }
+            }
+            matching::Placement::None(why) => {
+                warnings.push(path.display(), format!("matched no run: {why}"));
+                ConsoleNote {
+                    path: path.clone(),
+                    run: None,
+                    why,
+                }
+            }
+            matching::Placement::Several(ids) => {
+                let why = format!(
+                    "it fits {} runs equally ({}); name the run directory with it",
+                    ids.len(),
+                    ids.join(", ")
+                );
+                warnings.push(path.display(), format!("matched several runs: {why}"));
+                ConsoleNote {
+                    path: path.clone(),
+                    run: None,
+                    why,
+                }
+            }
+        };
+        notes.push(note);
+    }
+
+    // 4. The scope.
+    let (mut targets, scope) = choose_scope(
+        &inputs,
+        &all,
+        &sweeps,
+        &named_files,
+        filter,
+        only_run,
+        &notes,
+    );
+    if let Some(since) = since {
+        let time_of: HashMap<&str, Option<Timestamp>> = all
+            .iter()
+            .flat_map(|r| r.light.iter())
+            .map(|l| (l.id.as_str(), l.span.finished.or(l.span.started)))
+            .collect();
+        targets.retain(|id| match time_of.get(id.as_str()) {
+            Some(Some(t)) => *t >= since,
+            _ => true,
+        });
+    }
+    check_recipes(filter, &all, &sweeps)?;
+    // A recipe's report is about that recipe's runs: their count, their
+    // warnings. Runs of other recipes stay context.
+    if !filter.recipe.is_empty() {
+        let recipe_of: HashMap<&str, Option<&str>> = all
+            .iter()
+            .flat_map(|r| r.light.iter())
+            .map(|l| (l.id.as_str(), l.recipe.as_deref()))
+            .collect();
+        targets.retain(|id| match recipe_of.get(id.as_str()) {
+            Some(Some(r)) => filter.recipe.iter().any(|x| x == r),
+            Some(None) => false,
+            None => true,
+        });
+    }
+
+    // 5. The runs reported, in full; the context as summaries; load.
+    let mut runs: Vec<Run> = Vec::new();
+    let mut read_now: BTreeSet<String> = BTreeSet::new();
+    let mut target_warnings = Warnings::new();
+    for id in &targets {
+        let extra = placed_consoles.get(id).cloned().unwrap_or_default();
+        let named = named_files.iter().find(|f| &f.id == id);
+        let mut run = None;
+        for r in &mut all {
+            if named.is_none()
+                && extra.is_empty()
+                && let Some(full) = r.full.remove(id)
+            {
+                run = Some(full);
+                break;
+            }
+            if let Some(files) = r.files(id).cloned() {
+                let mut files = files;
+                files.consoles.extend(extra.iter().cloned());
+                let mut w = Warnings::new();
+                run = Some(ingest::read_run(&files, Depth::Full, &rules, &mut w));
+                for x in w.into_vec() {
+                    target_warnings.add(Warning {
+                        run: Some(id.clone()),
+                        ..x
+                    });
+                }
+                read_now.insert(id.clone());
+                break;
+            }
+        }
+        if run.is_none()
+            && let Some(files) = named
+        {
+            let mut files = files.clone();
+            files.consoles.extend(extra.iter().cloned());
+            let mut w = Warnings::new();
+            run = Some(ingest::read_run(&files, Depth::Full, &rules, &mut w));
+            target_warnings.extend(w);
+            read_now.insert(id.clone());
+        }
+        if let Some(r) = run {
+            runs.push(r);
+        }
+    }
+    // Context: the reported recipes' runs, the sweep's recipes' runs, and
+    // a pool to find a reference recipe in.
+    let mut recipes: BTreeSet<String> = runs.iter().filter_map(|r| r.recipe.clone()).collect();
+    for s in &sweeps {
+        recipes.extend(s.entries.iter().map(|e| e.recipe.clone()));
+    }
+    let target_set: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
+    for r in &mut all {
+        let mut ids: Vec<String> = r
+            .light
+            .iter()
+            .filter(|l| !target_set.contains(l.id.as_str()))
+            .filter(|l| l.recipe.as_ref().is_some_and(|x| recipes.contains(x)))
+            .map(|l| l.id.clone())
+            .collect();
+        // One green run per (recipe, version): where a reference recipe
+        // (one whose backup round-trips) is looked for.
+        let mut seen: BTreeSet<(Option<String>, Option<String>)> = BTreeSet::new();
+        let mut greens: Vec<&Light> = r.light.iter().filter(|l| l.green).collect();
+        greens.sort_by_key(|l| std::cmp::Reverse(l.span.key()));
+        for l in greens {
+            if seen.insert((l.recipe.clone(), l.version.clone())) {
+                ids.push(l.id.clone());
+            }
+        }
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        r.load(&refs, &mut warnings);
+    }
+    // Placed sweep runs are sweep runs.
+    for s in &sweeps {
+        for e in &s.entries {
+            if let Some(id) = &e.run
+                && let Some(run) = runs.iter_mut().find(|r| &r.id == id)
+            {
+                run.kind = RunKind::Sweep;
+                run.sweep = Some(s.label.clone());
+                if run.end.rc.is_none() {
+                    run.end.rc = e.rc;
+                    run.end.rc_at = Some(e.loc.clone());
+                }
+                // A timer's run prints into the sweep's log: with no
+                // console of its own, the entry's lines are its console
+                // (what a run that died last said).
+                if run.console.is_none() {
+                    let last = e
+                        .signals
+                        .iter()
+                        .filter(|s| {
+                            s.loc.line < e.loc.line
+                                && !matches!(
+                                    s.role,
+                                    crate::model::Role::Identity | crate::model::Role::Benign
+                                )
+                        })
+                        .max_by_key(|s| s.loc.line);
+                    run.console = Some(crate::model::Console {
+                        path: e.loc.path.clone(),
+                        taken_for: "the sweep log's lines for its entry".into(),
+                        first: e.first,
+                        last: e.last,
+                        last_recognised: last
+                            .and_then(|s| Some((s.loc.line?, s.message().to_string()))),
+                        ..Default::default()
+                    });
+                }
+                if run.version.is_none() {
+                    run.version = e.version.clone();
+                }
+            }
+        }
+    }
+    let placed: BTreeMap<String, String> = sweeps
+        .iter()
+        .flat_map(|s| {
+            s.entries
+                .iter()
+                .filter_map(|e| Some((e.run.clone()?, s.label.clone())))
+        })
+        .collect();
+    let mut context: Vec<Run> = Vec::new();
+    let reported_ids: BTreeSet<String> = runs.iter().map(|r| r.id.clone()).collect();
+    for r in &mut all {
+        // Runs the refresh read in full and nobody reports are context too
+        // (an isolation rerun that went red): as summaries.
+        let full: Vec<Run> = r.full.drain().map(|(_, v)| ingest::summarise(&v)).collect();
+        context.extend(
+            r.summaries
+                .drain()
+                .map(|(_, v)| v)
+                .chain(full)
+                .filter(|v| !reported_ids.contains(&v.id)),
+        );
+    }
+    for c in &mut context {
+        if let Some(label) = placed.get(&c.id) {
+            c.kind = RunKind::Sweep;
+            c.sweep = Some(label.clone());
+        }
+    }
+    // Load over every run of the roots, whatever was read.
+    let mut spans: Vec<(String, Span, RunKind)> = all
+        .iter()
+        .flat_map(|r| r.light.iter())
+        .map(|l| {
+            let kind = if placed.contains_key(&l.id) {
+                RunKind::Sweep
+            } else {
+                l.kind
+            };
+            (l.id.clone(), l.span, kind)
+        })
+        .collect();
+    for r in &runs {
+        if !spans.iter().any(|(id, ..)| id == &r.id) {
+            spans.push((r.id.clone(), r.span, r.kind));
+        }
+    }
+    let over = ingest::load::overlaps(&spans);
+    for r in runs.iter_mut().chain(context.iter_mut()) {
+        r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
+    }
+    ingest::load::sort(&mut runs);
+    let mut everything: Vec<&Run> = runs.iter().chain(context.iter()).collect();
+    everything.sort_by(|a, b| {
+        a.span
+            .key()
+            .cmp(&b.span.key())
+            .then_with(|| a.id.cmp(&b.id))
+    });
+
+    // 6. Failures, facts, verdicts.
+    let mut collector = Collector::default();
+    for r in &runs {
+        let found = failures::of_run(r);
+        // No results.json, no end line and no console: nothing says whether
+        // the run is still going or died; say so rather than report green.
+        if found.is_empty()
+            && !r.is_green()
+            && r.record.is_none()
+            && !r.end.closed
+            && r.console.is_none()
+        {
+            warnings.push_run(
+                &r.id,
+                r.path.display(),
+                "no results.json, no console and no end line: the run is still going, or it \
+                 died without a trace; if it is over, pass its console with --console",
+            );
+        }
+        collector.extend(found);
+    }
+    for s in &sweeps {
+        collector.extend(failures::of_sweep(s, |id| runs.iter().find(|r| r.id == id)));
+    }
+    let mut list = collector.failures;
+    list.retain(|f| {
+        filter.recipe.is_empty() || f.recipe.as_ref().is_some_and(|r| filter.recipe.contains(r))
+    });
+    if let Some(only) = only_run {
+        list.retain(|f| f.run_id == only);
+    }
+    let canonicals = ingest::canonical::read_dir(
+        input
+            .canonicals
+            .as_deref()
+            .unwrap_or(Path::new(paths::DEFAULT_CANONICALS)),
+        &mut warnings,
+    );
+    let mut prober = if input.probe {
+        Some(Prober::live(std::time::Duration::from_secs(10))?)
+    } else if let Some(path) = &input.probe_replay {
+        Some(Prober::replay(path)?)
+    } else {
+        None
+    };
+    let cx = Context::new(everything.iter().copied(), &canonicals, &sweeps);
+    let sources = Sources {
+        recipes: recipes_dir(input.recipes.as_deref()),
+        ccci: input.ccci.clone(),
+    };
+    let mut gathered: Vec<(crate::model::Failure, Vec<crate::model::Fact>)> = Vec::new();
+    let probe_warnings;
+    {
+        let mut g = Gatherer::new(&cx, &rules, sources, prober.as_mut());
+        for f in list {
+            let facts = g.gather(&f);
+            gathered.push((f, facts));
+        }
+        probe_warnings = std::mem::take(&mut g.probe_warnings);
+        warnings.extend(std::mem::take(&mut g.file_warnings));
+    }
+    for w in probe_warnings {
+        warnings.push("probe", w);
+    }
+    let sweep_of = |run: &str| -> Option<String> {
+        sweeps
+            .iter()
+            .find(|s| s.entries.iter().any(|e| e.run_key() == run))
+            .map(|s| s.label.clone())
+            .or_else(|| {
+                cx.run(run)
+                    .filter(|r| r.kind == RunKind::Sweep)
+                    .and_then(|r| r.sweep.clone())
+            })
+    };
+    let shared = evidence::shared_causes(&gathered, sweep_of);
+    let mut triaged: Vec<Triaged> = gathered
+        .into_iter()
+        .zip(shared)
+        .map(|((failure, mut facts), extra)| {
+            facts.extend(extra);
+            let verdict = verdict::decide(&failure, &facts);
+            Triaged {
+                failure,
+                verdict,
+                facts,
+            }
+        })
+        .collect();
+    if !filter.class.is_empty() {
+        triaged.retain(|t| {
+            filter
+                .class
+                .iter()
+                .any(|c| Class::parse(c) == Some(t.verdict.class))
+        });
+    }
+    if let (Some(p), Some(path)) = (&prober, &input.probe_record) {
+        p.save(path)?;
+    }
+
+    // Warnings: those about what is reported, and a count of the rest.
+    let reported: BTreeSet<String> = runs.iter().map(|r| r.id.clone()).collect();
+    let mut shown = Warnings::new();
+    for w in warnings.into_vec() {
+        shown.add(w);
+    }
+    shown.extend(target_warnings);
+    let mut other = 0;
+    for r in &all {
+        if let Some(index) = &r.index {
+            let ids: Vec<&str> = reported
+                .iter()
+                .map(String::as_str)
+                .filter(|id| !read_now.contains(*id))
+                .collect();
+            if let Ok(ws) = index.warnings_of(&ids) {
+                for w in ws {
+                    shown.add(w);
+                }
+            }
+            if let Ok(n) = index.warning_count() {
+                let of_reported = index
+                    .warnings_of(&reported.iter().map(String::as_str).collect::<Vec<_>>())
+                    .map(|v| v.len())
+                    .unwrap_or(0);
+                other += n.saturating_sub(of_reported);
+            }
+        }
+    }
+    // A warning about a run not reported is counted, not shown (read
+    // without an index, the whole root's warnings are here; with one, they
+    // stay in the index and are counted above: the same count either way).
+    let (shown, dropped): (Vec<Warning>, Vec<Warning>) = shown
+        .sorted()
+        .into_vec()
+        .into_iter()
+        .partition(|w| w.run.as_ref().is_none_or(|r| reported.contains(r)));
+    other += dropped.len();
+    let known = all
+        .iter()
+        .flat_map(|r| r.light.iter().map(|l| l.id.clone()))
+        .collect();
+    Ok(Triage {
+        inputs: paths,
+        scope,
+        runs,
+        triaged,
+        warnings: shown,
+        other_warnings: other,
+        consoles: notes,
+        sweeps,
+        rerun: rerun_args(input, &roots),
+        roots: roots.clone(),
+        known,
+    })
+}
+
+/// A PATH's kind, with a "did you mean" for a mistyped subcommand.
+fn classify(p: &Path, rules: &RuleSet) -> Result<Input> {
+    ingest::classify(p, rules).map_err(|e| {
+        let word = p.to_string_lossy();
+        if !p.exists() && !word.contains('/') {
+            let subs: Vec<String> = [
+                "triage",
+                "explain",
+                "check",
+                "probe",
+                "history",
+                "comment",
+                "rules",
+                "completions",
+                "man",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            if let Some(close) = paths::close_names(&word, &subs).first() {
+                return e.with_hint(format!(
+                    "did you mean the subcommand `ccci-triage {close}`?"
+                ));
+            }
+        }
+        e
+    })
+}
+
+/// Options that point at nothing, said.
+fn option_warnings(input: &InputArgs, warnings: &mut Warnings) {
+    if let Some(c) = &input.canonicals
+        && !c.is_dir()
+    {
+        warnings.push(
+            format!("--canonicals {}", c.display()),
+            "not a directory: no canonical is read, so no flake is confirmed by one",
+        );
+    }
+    if let Some(c) = &input.ccci
+        && !c.join("tests").is_dir()
+    {
+        warnings.push(
+            format!("--ccci {}", c.display()),
+            "not a cc-ci checkout (no tests/ in it): the failing tests' lines are not cited",
+        );
+    }
+    if let Some(r) = &input.recipes
+        && !r.is_dir()
+    {
+        warnings.push(
+            format!("--recipes {}", r.display()),
+            "not a directory: runs without their own checkout get no static checks",
+        );
+    }
+}
+
+/// The runs roots the inputs live in: a root itself, the directory above
+/// a run directory, the directory above a file's run directory when it
+/// holds runs.
+fn context_roots(inputs: &[Input]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    let holds_runs = |d: &Path| {
+        d.read_dir()
+            .is_ok_and(|mut it| it.any(|e| e.is_ok_and(|e| ingest::looks_like_run(&e.path()))))
+    };
+    for i in inputs {
+        let root = match i {
+            Input::Root(p) => Some(p.clone()),
+            Input::RunDir(d) => d
+                .canonicalize()
+                .ok()
+                .and_then(|d| d.parent().map(Path::to_path_buf)),
+            Input::Results(p) | Input::Junit(p) | Input::Console(p) => {
+                let f = ingest::files_of_input(i);
+                let dir = f.dir.or_else(|| p.parent().map(Path::to_path_buf));
+                dir.and_then(|d| d.canonicalize().ok())
+                    .and_then(|d| {
+                        if ingest::looks_like_run(&d) {
+                            d.parent().map(Path::to_path_buf)
+                        } else {
+                            Some(d)
+                        }
+                    })
+                    .filter(|d| holds_runs(d))
+            }
+        };
+        if let Some(r) = root {
+            let r = r.canonicalize().unwrap_or(r);
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// Opens and refreshes one root's index (or reads the root whole).
+fn open_root(
+    root: &Path,
+    input: &InputArgs,
+    rules: &RuleSet,
+    ctx: &Ctx,
+    warnings: &mut Warnings,
+) -> Result<RootRuns> {
+    let mut found_w = Warnings::new();
+    let found = ingest::discover(root, &mut found_w)?;
+    warnings.extend(found_w);
+    let progress = Progress::new(ctx, "reading runs");
+    let tick = |d: usize, t: usize| progress.tick(d, t);
+    let mut index = if input.no_history {
+        None
+    } else {
+        match Index::open(input.cache.as_deref(), root) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                warnings.push(
+                    "history index",
+                    format!("{}; the root is read whole instead", e.message),
+                );
+                None
+            }
+        }
+    };
+    let mut out = RootRuns {
+        root: root.to_path_buf(),
+        found,
+        light: Vec::new(),
+        index: None,
+        summaries: HashMap::new(),
+        full: HashMap::new(),
+    };
+    if let Some(ix) = &mut index {
+        match ix.refresh(&out.found, rules, true, &tick, warnings) {
+            Ok((_, full)) => {
+                out.full = full;
+                match ix.light() {
+                    Ok(l) => out.light = l,
+                    Err(e) => warnings.push(ix.db_path().display(), e.message),
+                }
+            }
+            Err(e) => {
+                warnings.push(
+                    ix.db_path().display(),
+                    format!("{}; the root is read whole instead", e.message),
+                );
+                index = None;
+            }
+        }
+    }
+    if index.is_none() {
+        let files: Vec<&RunFiles> = out.found.iter().collect();
+        let mut summaries = HashMap::new();
+        let mut full = HashMap::new();
+        ingest::read_parallel(&files, Depth::Full, rules, &tick, |run, w| {
+            for x in w.into_vec() {
+                let run_id = run.id.clone();
+                warnings.add(Warning {
+                    run: Some(run_id),
+                    ..x
+                });
+            }
+            let s = ingest::summarise(&run);
+            if !run.is_green() {
+                full.insert(run.id.clone(), run);
+            }
+            summaries.insert(s.id.clone(), s);
+        });
+        out.light = summaries
+            .values()
+            .map(|r: &Run| Light {
+                id: r.id.clone(),
+                recipe: r.recipe.clone(),
+                version: r.version.clone(),
+                kind: r.kind,
+                span: r.span,
+                green: r.is_green(),
+            })
+            .collect();
+        out.summaries = summaries;
+        out.full = full;
+    }
+    progress.finish();
+    out.index = index;
+    let _ = &out.root;
+    Ok(out)
+}
+
+/// Which runs are reported, and the scope in words.
+fn choose_scope(
+    inputs: &[Input],
+    all: &[RootRuns],
+    sweeps: &[Sweep],
+    named_files: &[RunFiles],
+    filter: &FilterArgs,
+    only_run: Option<&str>,
+    consoles: &[ConsoleNote],
+) -> (Vec<String>, String) {
+    let mut targets: Vec<String> = Vec::new();
+    let push = |id: &str, targets: &mut Vec<String>| {
+        if !targets.iter().any(|t| t == id) {
+            targets.push(id.to_string());
+        }
+    };
+    if let Some(id) = only_run {
+        push(id, &mut targets);
+        return (targets, format!("run {id}"));
+    }
+    let mut words = Vec::new();
+    for i in inputs {
+        if let Input::RunDir(d) = i {
+            push(&ingest::dir_name(d), &mut targets);
+        }
+    }
+    for f in named_files {
+        push(&f.id, &mut targets);
+    }
+    for c in consoles {
+        if let Some(r) = &c.run {
+            push(r, &mut targets);
+        }
+    }
+    if !targets.is_empty() {
+        words.push(format!(
+            "{} named",
+            crate::report::plural(targets.len(), "run")
+        ));
+    }
+    for s in sweeps {
+        for e in &s.entries {
+            if let Some(r) = &e.run {
+                push(r, &mut targets);
+            }
+        }
+        words.push(format!("the sweep of {}", s.label));
+    }
+    let roots_given = inputs.iter().any(|i| matches!(i, Input::Root(_)));
+    if filter.all {
+        for r in all {
+            for l in &r.light {
+                push(&l.id, &mut targets);
+            }
+        }
+        words.push(format!(
+            "every run under {}",
+            all.iter()
+                .map(|r| r.root.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    } else if roots_given && sweeps.is_empty() {
+        for r in all {
+            for id in red_now(&r.light) {
+                push(&id, &mut targets);
+            }
+        }
+        words.push(format!(
+            "what is red now under {} (each recipe's runs since its last green one; --all for every run)",
+            all.iter().map(|r| r.root.display().to_string()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    (targets, words.join("; "))
+}
+
+/// Each recipe's runs after its last green run, in time order.
+pub fn red_now(light: &[Light]) -> Vec<String> {
+    let mut by_recipe: BTreeMap<Option<&str>, Vec<&Light>> = BTreeMap::new();
+    for l in light {
+        by_recipe.entry(l.recipe.as_deref()).or_default().push(l);
+    }
+    let mut out = Vec::new();
+    for (recipe, mut runs) in by_recipe {
+        runs.sort_by(|a, b| {
+            a.span
+                .key()
+                .cmp(&b.span.key())
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        if recipe.is_none() {
+            // Runs that name no recipe: each stands alone.
+            out.extend(runs.iter().filter(|l| !l.green).map(|l| l.id.clone()));
+            continue;
+        }
+        let last_green = runs.iter().rposition(|l| l.green);
+        let start = last_green.map_or(0, |i| i + 1);
+        out.extend(runs[start..].iter().map(|l| l.id.clone()));
+    }
+    out
+}
+
+/// `--recipe R` that names no recipe of the runs is exit 2, with the
+/// close names.
+fn check_recipes(filter: &FilterArgs, all: &[RootRuns], sweeps: &[Sweep]) -> Result<()> {
+    if filter.recipe.is_empty() {
+        return Ok(());
+    }
+    let mut known: Vec<String> = all
+        .iter()
+        .flat_map(|r| r.light.iter().filter_map(|l| l.recipe.clone()))
+        .chain(
+            sweeps
+                .iter()
+                .flat_map(|s| s.entries.iter().map(|e| e.recipe.clone())),
+        )
+        .collect();
+    known.sort();
+    known.dedup();
+    for r in &filter.recipe {
+        if !known.contains(r) {
+            let close = paths::close_names(r, &known);
+            let hint = if close.is_empty() {
+                format!(
+                    "the runs read have recipes: {}",
+                    known
+                        .iter()
+                        .take(12)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                format!("close names: {}", close.join(", "))
+            };
+            return Err(
+                Error::usage(format!("--recipe {r}: no run of that recipe")).with_hint(hint)
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,401 @@
+//! Reading a console, wherever it came from, in bounded memory.
+//!
+//! A console is a run's output as someone saved it: an operator's tee
+//! (`/tmp/redfix-discourse.log`), `<run_id>.console.log` beside the run
+//! directory, journald's export, or a Drone step log saved as the JSON its
+//! log API returns (`[{"pos", "out", "time"}]`). None of them has a
+//! grammar (cc-ci-runs.md §4), so the reader keeps no events: it scans
+//! every line with the rules and keeps what they recognise, the first and
+//! last time a line prefix gives, and the last recognised line (what a run
+//! that died was doing).
+//!
+//! Memory stays flat however large the file: it is read in chunks of
+//! [`CHUNK`] bytes cut at line ends; a line longer than [`MAX_LINE`] is cut
+//! there, its rest skipped, and the cut counted ([`Console::long_lines`]);
+//! each rule keeps at most its cap of signals ([`Caps`]). The file must be
+//! a regular file ([`crate::fsx::open`]): a FIFO or a device is refused
+//! before anything is read.
+
+use std::io::Read;
+use std::path::Path;
+
+use jiff::Timestamp;
+
+use crate::fsx::{self, ReadError};
+use crate::model::{Console, Signal};
+use crate::rules::{Caps, LineIndex, RuleSet, Scope, clip_lossy};
+
+/// How much of a console is held at once.
+pub const CHUNK: usize = 4 << 20;
+
+/// The longest line scanned whole; the rest of a longer one is skipped.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// How many lines back from a chunk's end the reader looks for the last
+/// recognised line.
+const TAIL_LINES: usize = 200;
+
+/// What one scan of a console found.
+#[derive(Clone, Debug, Default)]
+pub struct ConsoleScan {
+    pub console: Console,
+    pub signals: Vec<Signal>,
+    /// The log's times are relative (Drone's seconds into the step): the
+    /// console lasted this many seconds, and its clock is unknown.
+    pub relative_seconds: Option<f64>,
+}
+
+/// What to keep.
+#[derive(Clone, Copy, Debug)]
+pub struct ScanOptions {
+    /// Signals kept per rule.
+    pub per_rule: usize,
+    /// Also scan the identity rules (run id, recipe, domain, version), to
+    /// match the console to its run.
+    pub identity: bool,
+}
+
+/// Reads and scans a console file: a plain log of any prefix, or a Drone
+/// JSON step log.
+pub fn scan_file(
+    path: &Path,
+    rules: &RuleSet,
+    opts: ScanOptions,
+) -> Result<ConsoleScan, ReadError> {
+    let (mut file, _) = fsx::open(path)?;
+    let year = file
+        .metadata()
+        .ok()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| Timestamp::try_from(t).ok())
+        .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).year())
+        .unwrap_or_else(|| {
+            Timestamp::now()
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .year()
+        });
+    let mut scanner = Scanner::new(path, rules, opts, year);
+    let mut head = vec![0u8; 64];
+    let n = fsx::read_full(&mut file, &mut head).map_err(ReadError::Io)?;
+    head.truncate(n);
+    if is_drone_json(&head) {
+        let reader = std::io::Cursor::new(head).chain(file);
+        super::drone::feed(reader, &mut scanner).map_err(ReadError::Io)?;
+    } else {
+        feed_plain(std::io::Cursor::new(head).chain(file), &mut scanner).map_err(ReadError::Io)?;
+    }
+    Ok(scanner.finish())
+}
+
+/// A Drone step log saved as JSON starts `[` `{`.
+fn is_drone_json(head: &[u8]) -> bool {
+    let mut it = head.iter().filter(|b| !b.is_ascii_whitespace());
+    it.next() == Some(&b'[') && it.next() == Some(&b'{')
+}
+
+/// Feeds a plain text stream to the scanner in chunks cut at line ends,
+/// cutting lines longer than [`MAX_LINE`].
+pub fn feed_plain(mut r: impl Read, scanner: &mut Scanner<'_>) -> std::io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK.min(1 << 16));
+    let mut skipping = false;
+    let mut block = vec![0u8; CHUNK];
+    loop {
+        let n = fsx::read_full(&mut r, &mut block)?;
+        let mut data = &block[..n];
+        if skipping {
+            match data.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    skipping = false;
+                    data = &data[i + 1..];
+                }
+                None => data = &[],
+            }
+        }
+        buf.extend_from_slice(data);
+        let eof = n == 0;
+        if eof {
+            if !buf.is_empty() {
+                let (chunk, cut) = cut_long_lines(&buf);
+                scanner.feed(&chunk);
+                for _ in 0..cut {
+                    scanner.long_line();
+                }
+            }
+            return Ok(());
+        }
+        match memchr::memrchr(b'\n', &buf) {
+            Some(i) => {
+                let (chunk, cut) = cut_long_lines(&buf[..=i]);
+                scanner.feed(&chunk);
+                for _ in 0..cut {
+                    scanner.long_line();
+                }
+                buf.drain(..=i);
+            }
+            None if buf.len() > MAX_LINE => {
+                // One line longer than the cap: scan its head, skip the
+                // rest up to the next newline.
+                buf.truncate(MAX_LINE);
+                buf.push(b'\n');
+                scanner.feed(&buf);
+                scanner.long_line();
+                buf.clear();
+                skipping = true;
+            }
+            None => {}
+        }
+        if buf.len() > MAX_LINE {
+            // A partial last line already over the cap.
+            buf.truncate(MAX_LINE);
+            buf.push(b'\n');
+            scanner.feed(&buf);
+            scanner.long_line();
+            buf.clear();
+            skipping = true;
+        }
+        if buf.capacity() > 2 * CHUNK {
+            buf.shrink_to(CHUNK);
+        }
+    }
+}
+
+/// Cuts every line of `chunk` longer than [`MAX_LINE`] there; answers the
+/// chunk (borrowed when nothing was cut) and how many lines were cut.
+fn cut_long_lines(chunk: &[u8]) -> (std::borrow::Cow<'_, [u8]>, u32) {
+    let mut prev = 0;
+    let mut long = false;
+    for nl in memchr::memchr_iter(b'\n', chunk) {
+        if nl - prev > MAX_LINE {
+            long = true;
+            break;
+        }
+        prev = nl + 1;
+    }
+    if !long && chunk.len() - prev <= MAX_LINE {
+        return (std::borrow::Cow::Borrowed(chunk), 0);
+    }
+    let mut out = Vec::with_capacity(chunk.len().min(CHUNK + MAX_LINE));
+    let mut cut = 0;
+    for line in chunk.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        if body.len() > MAX_LINE {
+            out.extend_from_slice(&body[..MAX_LINE]);
+            out.push(b'\n');
+            cut += 1;
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    (std::borrow::Cow::Owned(out), cut)
+}
+
+/// Scans whole lines as they come and keeps what the console needs.
+pub struct Scanner<'r> {
+    rules: &'r RuleSet,
+    path: std::path::PathBuf,
+    opts: ScanOptions,
+    year: i16,
+    caps: Caps,
+    next_line: u32,
+    out: ConsoleScan,
+    first_rel: Option<f64>,
+    last_rel: Option<f64>,
+}
+
+impl<'r> Scanner<'r> {
+    pub fn new(path: &Path, rules: &'r RuleSet, opts: ScanOptions, year: i16) -> Scanner<'r> {
+        Scanner {
+            rules,
+            path: path.to_path_buf(),
+            opts,
+            year,
+            caps: Caps::new(opts.per_rule),
+            next_line: 1,
+            out: ConsoleScan {
+                console: Console {
+                    path: path.to_path_buf(),
+                    ..Console::default()
+                },
+                ..ConsoleScan::default()
+            },
+            first_rel: None,
+            last_rel: None,
+        }
+    }
+
+    /// Scans complete lines (the last may lack its newline at the end of
+    /// the input).
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if chunk.is_empty() {
+            return;
+        }
+        let first = self.next_line;
+        let mut scopes = vec![Scope::Console];
+        if self.opts.identity {
+            scopes.push(Scope::Identity);
+        }
+        for scope in scopes {
+            let found = self
+                .rules
+                .scan(scope, chunk, &self.path, first, &mut self.caps, self.year);
+            self.out.signals.extend(found);
+        }
+        let lines = LineIndex::new(chunk);
+        let count = lines.count(chunk);
+        if self.out.console.first.is_none() {
+            for n in 0..count.min(TAIL_LINES) {
+                let p = self.rules.prefix(lines.line(chunk, n), self.year);
+                if p.time.is_some() && !p.relative {
+                    self.out.console.first = p.time;
+                    break;
+                }
+            }
+        }
+        for n in (count.saturating_sub(TAIL_LINES)..count).rev() {
+            let p = self.rules.prefix(lines.line(chunk, n), self.year);
+            if p.time.is_some() && !p.relative {
+                self.out.console.last = p.time;
+                break;
+            }
+        }
+        for n in (count.saturating_sub(TAIL_LINES)..count).rev() {
+            let line = lines.line(chunk, n);
+            if self.rules.recognises(Scope::Console, line) {
+                let p = self.rules.prefix(line, self.year);
+                let text = clip_lossy(&line[p.payload.min(line.len())..], 400);
+                self.out.console.last_recognised =
+                    Some((first + n as u32, text.trim().to_string()));
+                break;
+            }
+        }
+        self.next_line = first + count as u32;
+    }
+
+    /// A relative time (seconds into a Drone step) seen on some line.
+    pub fn relative_time(&mut self, secs: f64) {
+        if self.first_rel.is_none() {
+            self.first_rel = Some(secs);
+        }
+        self.last_rel = Some(secs);
+    }
+
+    fn long_line(&mut self) {
+        self.out.console.long_lines += 1;
+    }
+
+    pub fn finish(mut self) -> ConsoleScan {
+        self.out.console.lines = self.next_line - 1;
+        if let (Some(a), Some(b)) = (self.first_rel, self.last_rel) {
+            self.out.relative_seconds = Some((b - a).max(0.0));
+        }
+        // Signals of several scopes and chunks, in line order.
+        self.out.signals.sort_by(|a, b| {
+            a.loc
+                .line
+                .cmp(&b.loc.line)
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ScanOptions {
+        ScanOptions {
+            per_rule: 64,
+            identity: true,
+        }
+    }
+
+    #[test]
+    fn a_plain_console_with_no_prefix_is_read_by_its_payload() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("redfix-discourse.log");
+        std::fs::write(
+            &p,
+            "RECIPE=discourse CCCI_SKIP_FETCH=1 cc-ci-run runner/run_recipe_ci.py\n\
+             head_ref=09bf4d54 chaos-version=09bf4d54+U version=0.8.0+3.4.4→0.8.1+3.5.0\n\
+             deploy-count 2!=1\n",
+        )
+        .unwrap();
+        let scan = scan_file(&p, &RuleSet::builtin(), opts()).unwrap();
+        assert_eq!(scan.console.lines, 3);
+        assert!(scan.console.first.is_none());
+        let rules: Vec<&str> = scan.signals.iter().map(|s| s.rule.as_str()).collect();
+        assert!(rules.contains(&"identity.recipe"), "{rules:?}");
+        assert!(rules.contains(&"upgrade.identity"), "{rules:?}");
+        assert!(rules.contains(&"harness.deploy-count-guard"), "{rules:?}");
+        assert_eq!(
+            scan.console.last_recognised,
+            Some((3, "deploy-count 2!=1".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_console_read_in_chunks_keeps_line_numbers_and_its_time_edges() {
+        let rules = RuleSet::builtin();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.console.log");
+        let mut text = String::from("2026-06-14T03:00:00+0000 cc-ci python3[1]: start\n");
+        let filler = "2026-06-14T03:00:01+0000 cc-ci python3[1]: polling UpdateStatus=updating (tasks 0/1) ....\n";
+        while text.len() < CHUNK * 2 + 1000 {
+            text.push_str(filler);
+        }
+        let lines_before = text.lines().count() as u32;
+        text.push_str("2026-06-14T03:30:00+0000 cc-ci python3[1]: FATA deploy timed out\n");
+        text.push_str("2026-06-14T03:31:00+0000 cc-ci python3[1]: bye");
+        std::fs::write(&path, &text).unwrap();
+        let scan = scan_file(&path, &rules, opts()).unwrap();
+        assert_eq!(scan.console.lines, lines_before + 2);
+        assert_eq!(
+            scan.console.first.unwrap().to_string(),
+            "2026-06-14T03:00:00Z"
+        );
+        assert_eq!(
+            scan.console.last.unwrap().to_string(),
+            "2026-06-14T03:31:00Z"
+        );
+        let timeout = scan
+            .signals
+            .iter()
+            .find(|s| s.rule == "deploy.timeout")
+            .unwrap();
+        assert_eq!(timeout.loc.line, Some(lines_before + 1));
+        assert_eq!(timeout.message(), "FATA deploy timed out");
+    }
+
+    #[test]
+    fn a_line_longer_than_the_cap_is_cut_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.log");
+        let mut text = vec![b'x'; MAX_LINE * 3];
+        text.extend_from_slice(b"\nno space left on device\n");
+        std::fs::write(&path, &text).unwrap();
+        let scan = scan_file(&path, &RuleSet::builtin(), opts()).unwrap();
+        assert_eq!(scan.console.long_lines, 1);
+        let disk = scan
+            .signals
+            .iter()
+            .find(|s| s.rule == "harness.disk-full")
+            .unwrap();
+        assert_eq!(disk.loc.line, Some(2));
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("x.console.log");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let err = scan_file(&fifo, &RuleSet::builtin(), opts()).unwrap_err();
+        assert!(err.to_string().contains("FIFO"), "{err}");
+    }
+}

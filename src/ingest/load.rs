@@ -1,0 +1,96 @@
+//! Load: which runs shared the node with which (cc-ci-runs.md §7).
+//!
+//! A run's load is the set of other runs whose span overlaps it. An
+//! isolation run overlaps no other run and is not part of a sweep. Load is
+//! a fact about the node, not about the argument list, so it is computed
+//! over every run of the root, whichever were asked about.
+
+use std::collections::HashMap;
+
+use crate::model::{Run, RunKind, Span};
+
+/// The overlapping runs of every run in `spans` (id, span, kind), by id.
+/// Runs of unknown span overlap nothing. O(n log n + overlaps).
+pub fn overlaps(spans: &[(String, Span, RunKind)]) -> HashMap<String, Vec<String>> {
+    let mut order: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans[i].1.is_known())
+        .collect();
+    order.sort_by_key(|&i| spans[i].1.started);
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, &i) in order.iter().enumerate() {
+        let end_i = spans[i].1.finished;
+        for &j in &order[k + 1..] {
+            if spans[j].1.started >= end_i {
+                break;
+            }
+            if spans[i].1.overlaps(&spans[j].1) {
+                out.entry(spans[i].0.clone())
+                    .or_default()
+                    .push(spans[j].0.clone());
+                out.entry(spans[j].0.clone())
+                    .or_default()
+                    .push(spans[i].0.clone());
+            }
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    out
+}
+
+/// Fills `overlapping` for every run: the runs whose span shares an
+/// instant with it. A sweep over start times: O(n log n + overlaps).
+pub fn compute(runs: &mut [Run]) {
+    let spans: Vec<(String, Span, RunKind)> = runs
+        .iter()
+        .map(|r| (r.id.clone(), r.span, r.kind))
+        .collect();
+    let over = overlaps(&spans);
+    for r in runs.iter_mut() {
+        r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
+    }
+}
+
+/// Sorts runs by time (start, else finish), then id.
+pub fn sort(runs: &mut [Run]) {
+    runs.sort_by(|a, b| {
+        a.span
+            .key()
+            .cmp(&b.span.key())
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Span;
+
+    fn run(id: &str, a: &str, b: &str) -> Run {
+        let mut r = Run::new(id, id);
+        r.span = Span {
+            started: Some(a.parse().unwrap()),
+            finished: Some(b.parse().unwrap()),
+        };
+        r
+    }
+
+    #[test]
+    fn load_is_the_set_of_overlapping_runs() {
+        let mut runs = vec![
+            run("a", "2026-06-14T03:00:00Z", "2026-06-14T03:20:00Z"),
+            run("b", "2026-06-14T03:10:00Z", "2026-06-14T03:40:00Z"),
+            run("c", "2026-06-14T03:20:00Z", "2026-06-14T03:30:00Z"),
+            run("d", "2026-06-18T00:00:00Z", "2026-06-18T00:10:00Z"),
+        ];
+        compute(&mut runs);
+        assert_eq!(runs[0].overlapping, vec!["b"]);
+        assert_eq!(runs[1].overlapping, vec!["a", "c"]);
+        // Touching end to start is not overlapping.
+        assert_eq!(runs[2].overlapping, vec!["b"]);
+        assert!(runs[3].overlapping.is_empty());
+        assert!(runs[3].is_isolation());
+    }
+}

@@ -1,0 +1,152 @@
+use super::*;
+
+fn write(p: &Path, text: &str) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const RESULTS: &str = r#"{"schema": 2, "recipe": "immich", "version": "1.4.0+v1.135.3", "ref": "0a1b2c3d4e5f",
+  "finished": 1781410971.5, "results": {"install": "pass", "restore": "fail"},
+  "rungs": {"install": "pass", "backup_restore": "fail", "functional": "unver"},
+  "skips": {"intentional": {"upgrade": "moving tag"}, "unintentional": ["functional"]}}"#;
+
+const JUNIT: &str = r#"<?xml version="1.0"?><testsuites><testsuite name="pytest" timestamp="2026-06-14T03:00:00+00:00">
+<testcase classname="tests._generic.test_restore" name="test_restore_returns_state" time="3.0"><failure message="psycopg2.errors.UndefinedTable: relation &quot;ci_marker&quot; does not exist">E   relation "ci_marker" does not exist</failure></testcase>
+</testsuite></testsuites>"#;
+
+#[test]
+fn a_run_directory_reads_at_two_depths() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("753");
+    write(&run.join("results.json"), RESULTS);
+    write(&run.join("junit/restore__generic__test_restore.xml"), JUNIT);
+    std::fs::create_dir_all(run.join("abra/recipes/immich")).unwrap();
+    let rules = RuleSet::builtin();
+    let mut w = Warnings::new();
+    let f = RunFiles::of_dir(&run, &mut w);
+    let full = read_run(&f, Depth::Full, &rules, &mut w);
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(full.recipe.as_deref(), Some("immich"));
+    assert_eq!(full.tier(Tier::Restore), Some(TierStatus::Fail));
+    assert_eq!(full.unver, vec!["functional"]);
+    assert_eq!(
+        full.expected_na.get(&Tier::Upgrade).map(String::as_str),
+        Some("moving tag")
+    );
+    assert_eq!(full.checkout, Some(run.join("abra/recipes/immich")));
+    assert!(full.tests[0].detail.is_some());
+    assert_eq!(
+        full.span.started.unwrap().to_string(),
+        "2026-06-14T03:00:00Z"
+    );
+    let summary = read_run(&f, Depth::Summary, &rules, &mut w);
+    assert!(
+        summary.tests[0].detail.is_none(),
+        "a summary keeps no failure bodies"
+    );
+    assert_eq!(summary.tests[0].message, full.tests[0].message);
+    // The summary round-trips through serde as the index stores it.
+    let back: Run = serde_json::from_str(&serde_json::to_string(&summary).unwrap()).unwrap();
+    assert_eq!(back.tests, summary.tests);
+    assert_eq!(back.tiers, summary.tiers);
+}
+
+#[test]
+fn abra_symlinks_are_never_followed_and_a_loop_is_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("m2r-x");
+    write(&run.join("results.json"), RESULTS);
+    std::fs::create_dir_all(run.join("abra/recipes")).unwrap();
+    let shared = dir.path().join("shared-abra");
+    std::fs::create_dir_all(shared.join("servers")).unwrap();
+    std::os::unix::fs::symlink(shared.join("servers"), run.join("abra/servers")).unwrap();
+    std::os::unix::fs::symlink(run.join("abra"), run.join("abra/catalogue")).unwrap();
+    // The recipe checkout itself linked elsewhere: not the run's own.
+    std::os::unix::fs::symlink(&shared, run.join("abra/recipes/immich")).unwrap();
+    let mut w = Warnings::new();
+    let f = RunFiles::of_dir(&run, &mut w);
+    let r = read_run(&f, Depth::Full, &RuleSet::builtin(), &mut w);
+    assert!(r.checkout.is_none());
+    assert!(w.is_empty(), "{w:?}");
+    let found = discover(dir.path(), &mut w).unwrap();
+    assert_eq!(
+        found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        ["m2r-x"]
+    );
+}
+
+#[test]
+fn a_recipe_that_is_not_a_name_gets_no_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("evil");
+    write(
+        &run.join("results.json"),
+        r#"{"recipe": "../../etc", "version": "1", "results": {"install": "fail"}}"#,
+    );
+    std::fs::create_dir_all(run.join("abra/recipes")).unwrap();
+    let mut w = Warnings::new();
+    let r = read_run(
+        &RunFiles::of_dir(&run, &mut w),
+        Depth::Full,
+        &RuleSet::builtin(),
+        &mut w,
+    );
+    assert!(r.checkout.is_none());
+    assert!(
+        w.as_slice()[0].problem.contains("not a recipe name"),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn paths_are_classified_or_refused_with_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = RuleSet::builtin();
+    let run = dir.path().join("runs/753");
+    write(&run.join("results.json"), RESULTS);
+    write(&run.join("junit/restore__generic__test_restore.xml"), JUNIT);
+    assert_eq!(
+        classify(&dir.path().join("runs"), &rules).unwrap(),
+        Input::Root(dir.path().join("runs"))
+    );
+    assert_eq!(classify(&run, &rules).unwrap(), Input::RunDir(run.clone()));
+    assert!(matches!(
+        classify(&run.join("results.json"), &rules).unwrap(),
+        Input::Results(_)
+    ));
+    let junit = classify(&run.join("junit"), &rules).unwrap_err();
+    assert!(
+        junit.to_string().contains("run directory above it"),
+        "{junit}"
+    );
+    let src = dir.path().join("src");
+    write(&src.join("main.rs"), "fn main() {}");
+    assert!(
+        classify(&src, &rules)
+            .unwrap_err()
+            .to_string()
+            .contains("no run in it")
+    );
+    let readme = dir.path().join("README.md");
+    write(&readme, "# hi");
+    assert!(classify(&readme, &rules).is_err());
+    let sweep = dir.path().join("_sweep.log");
+    write(
+        &sweep,
+        "sweep: gitea rc=0 (GREEN)\nsweep: discourse rc=7 (FAIL (red; canonical unchanged))\n",
+    );
+    let e = classify(&sweep, &rules).unwrap_err();
+    assert!(e.to_string().contains("--sweep-log"), "{e}");
+    let console = dir.path().join("redfix-discourse.log");
+    write(&console, "RECIPE=discourse\n");
+    assert!(matches!(
+        classify(&console, &rules).unwrap(),
+        Input::Console(_)
+    ));
+    assert!(
+        classify(&dir.path().join("nope"), &rules)
+            .unwrap_err()
+            .to_string()
+            .contains("does not exist")
+    );
+}

@@ -1,0 +1,265 @@
+//! The nouns every stage shares: run, tier, test, signal, sweep, failure,
+//! fact, verdict, warning.
+//!
+//! These types are the pipeline's contract. `ingest` produces [`Run`]s and
+//! [`Sweep`]s, `failures` turns them into [`Failure`]s, `evidence` gathers
+//! [`Fact`]s, `verdict` decides a [`Verdict`] and `report` prints it. Data
+//! flows down that list and never back up, so nothing here knows how it is
+//! read or printed.
+//!
+//! Serialisation: the names used in JSON (`recipe-defect`, `confirmed`,
+//! `restore`, `cc-ci`) are part of the interface in
+//! `shared/spec/interface.md`; the `serde` and `strum` attributes are what
+//! keep them stable, and the same names parse back (`FromStr`).
+
+mod fact;
+mod failure;
+mod run;
+mod sweep;
+mod verdict;
+mod warning;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr};
+
+pub use fact::{Fact, FactKind, Finding, FindingKind, Place, RunEnding, Source};
+pub use failure::Failure;
+pub use run::{
+    Canonical, Console, Depth, End, JunitFile, Outcome, Record, Run, RunKind, Span, TestCase,
+    TestSource, Tier, TierResult, TierStatus,
+};
+pub use sweep::{Promote, Sweep, SweepEntry, SweepOutcome};
+pub use verdict::{Class, Confidence, RuledOut, Rung, RungTrace, Step, Triaged, Verdict};
+pub use warning::{Warning, Warnings};
+
+/// A place in an input file. Lines are 1-based; `line` is `None` for a
+/// fact about a whole file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Loc {
+    pub path: PathBuf,
+    pub line: Option<u32>,
+}
+
+impl Loc {
+    pub fn new(path: impl Into<PathBuf>, line: Option<u32>) -> Loc {
+        Loc {
+            path: path.into(),
+            line,
+        }
+    }
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.path.display(), line),
+            None => write!(f, "{}", self.path.display()),
+        }
+    }
+}
+
+/// One piece of evidence as a report prints it: what was seen and where.
+/// `source` is always something a reader can go and look at: `path:line`,
+/// a probe command, or a git command. Verdicts carry these, rendered from
+/// their [`Fact`]s.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub source: String,
+    pub text: String,
+}
+
+impl Evidence {
+    pub fn new(source: impl Into<String>, text: impl Into<String>) -> Evidence {
+        Evidence {
+            source: source.into(),
+            text: text.into(),
+        }
+    }
+
+    /// Evidence read from a file at a line.
+    pub fn at(loc: &Loc, text: impl Into<String>) -> Evidence {
+        Evidence::new(loc.to_string(), text)
+    }
+}
+
+/// What a recognised line means to the code that decides, as its rule
+/// declares it (`role = "harness"` in `rules/*.toml`). The verdict asks
+/// for roles, never for rule-name prefixes.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Role {
+    /// A fact of a run, healthy or not (a tier started, a deploy converged).
+    #[default]
+    Fact,
+    /// The CI machinery failed: disk, registry, ACME, mirror, TTY, a dirty
+    /// checkout, an orphaned stack, a colliding run. Its rule carries the
+    /// fix.
+    Harness,
+    /// Something did not happen in time (a timeout, retries exhausted).
+    Timing,
+    /// The test already retries.
+    Retried,
+    /// No HTTP answer at all through the proxy (status 0, a TLS failure).
+    NoAnswer,
+    /// A proxy reached no upstream (nginx `connect() failed (111…)`, caddy
+    /// refused, 502/504).
+    UpstreamRefused,
+    /// An upgrade was rolled back by swarm.
+    Rollback,
+    /// The real deploy failed.
+    DeployFailed,
+    /// abra gave up waiting for the deploy to converge.
+    DeployTimeout,
+    /// The stack converged.
+    Converged,
+    /// The pre-pull's compose validation failed (never fatal).
+    PrepullError,
+    /// A compose validation message (a red herring for a swarm deploy).
+    ComposeError,
+    /// A failed pytest comparison with both sides shown.
+    Assertion,
+    /// Data seeded before a backup is gone after restore.
+    DataLost,
+    /// backupbot restored files.
+    RestoreSnapshot,
+    /// backupbot ran a restore post-hook (a dump was replayed).
+    RestorePostHook,
+    /// backupbot ran a backup pre-hook.
+    BackupPreHook,
+    /// A WC5 promote failed.
+    PromoteFailed,
+    /// The harness's 3600 s deadline fired.
+    Deadline,
+    /// The run was cancelled (SIGTERM).
+    Cancelled,
+    /// A tier failed, as the console says.
+    TierFailed,
+    /// A tier started, as the console says (what a cut-off run was doing).
+    TierStarted,
+    /// A line that looks alarming but is not a failure (a deprecated-folder
+    /// warning, a `deps-not-ready:` skip, lint warnings with exit 0).
+    Benign,
+    /// What identifies a run in a console (run id, recipe, version, ref,
+    /// domain): used to match a console to its run.
+    Identity,
+    /// The run's own start, end and results lines.
+    Structure,
+}
+
+impl Role {
+    /// A sign that something went wrong. No such rule may fire on a green
+    /// run (checked on testdata).
+    pub fn is_trouble(self) -> bool {
+        !matches!(
+            self,
+            Role::Fact
+                | Role::Converged
+                | Role::RestoreSnapshot
+                | Role::RestorePostHook
+                | Role::BackupPreHook
+                | Role::Benign
+                | Role::Identity
+                | Role::Structure
+                | Role::TierStarted
+                | Role::Retried
+                | Role::PrepullError
+                | Role::ComposeError
+                | Role::Assertion
+        )
+    }
+}
+
+/// A rule match: a rule recognised a line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signal {
+    pub rule: String,
+    pub role: Role,
+    pub loc: Loc,
+    /// The matched line as read (ANSI stripped, cut at a cap), with its
+    /// prefix.
+    pub text: String,
+    /// Where the line's payload starts in `text` (after a timestamp,
+    /// journald or Drone prefix).
+    #[serde(default)]
+    pub payload: usize,
+    pub captures: BTreeMap<String, String>,
+}
+
+impl Signal {
+    pub fn evidence(&self) -> Evidence {
+        Evidence::at(&self.loc, self.text.clone())
+    }
+
+    pub fn capture(&self, name: &str) -> Option<&str> {
+        self.captures.get(name).map(String::as_str)
+    }
+
+    /// The line without its prefix: what a message or a cause quotes.
+    pub fn message(&self) -> &str {
+        self.text.get(self.payload..).unwrap_or(&self.text).trim()
+    }
+}
+
+/// A recipe name as Co-op Cloud spells them: `[a-z0-9][a-z0-9._-]*`, no
+/// `..`, at most 100 characters. Anything else read from an input is not
+/// used as a path or put in a command.
+pub fn is_recipe_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 100
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
+        && !s.contains("..")
+}
+
+/// A version or tag as recipes spell them (`2.1.9+10.11.15`,
+/// `1.0.0+v1.6.870-0`): ASCII letters, digits and `.+-_`, starting with a
+/// letter or digit, at most 100 characters.
+pub fn is_version(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 100
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._+-".contains(c))
+        && !s.contains("..")
+}
+
+/// A value shown inside a message about it: control characters escaped,
+/// cut at 80 characters.
+pub fn escape_debug(s: &str) -> String {
+    let e: String = s.chars().flat_map(char::escape_debug).take(80).collect();
+    e
+}
+
+/// A value quoted for a POSIX shell, so a command pasted from a report
+/// runs with the value as one word, whatever it holds (`'`, `$(…)`).
+pub fn shell_quote(s: &str) -> String {
+    match shlex::try_quote(s) {
+        Ok(q) => q.into_owned(),
+        // A NUL cannot be quoted for a shell: show it as text, never as a
+        // word that runs.
+        Err(_) => format!("'{}'", s.replace('\0', "").replace('\'', "'\\''")),
+    }
+}

@@ -1,0 +1,236 @@
+//! The one table builder: every table of every subcommand (triage,
+//! history, check, probe, rules) is made here, so they share one header
+//! style and one width rule.
+//!
+//! Guarantees:
+//! - the table is at most [`Style::width`] columns wide (the terminal's, or
+//!   `COLUMNS`, else 100) when its unbreakable cells allow it;
+//! - a column marked [`Keep::Whole`] (run ids, the argument of an
+//!   `explain`) is never cut and never broken inside a word: it wraps only
+//!   between words, and its narrowest width is its longest word;
+//! - every cell is sanitised ([`text::clean`]) before it is measured, so an
+//!   escape sequence from an input can neither drive the terminal nor
+//!   break the layout; a newline in a name does not split a row.
+
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
+    presets,
+};
+
+use super::Style;
+use super::text;
+use crate::model::Class;
+
+/// How a column treats text that does not fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Never cut; wraps between words only.
+    Whole,
+    /// Wraps where it must.
+    Wrap,
+}
+
+/// One column.
+#[derive(Clone, Debug)]
+pub struct Col {
+    pub header: &'static str,
+    pub keep: Keep,
+    pub right: bool,
+}
+
+impl Col {
+    pub fn whole(header: &'static str) -> Col {
+        Col {
+            header,
+            keep: Keep::Whole,
+            right: false,
+        }
+    }
+
+    pub fn wrap(header: &'static str) -> Col {
+        Col {
+            header,
+            keep: Keep::Wrap,
+            right: false,
+        }
+    }
+
+    pub fn right(mut self) -> Col {
+        self.right = true;
+        self
+    }
+}
+
+/// A row: its cells, and the cell coloured by a class.
+type Row = (Vec<String>, Option<(usize, Class)>);
+
+/// A table being built.
+pub struct Grid {
+    cols: Vec<Col>,
+    rows: Vec<Row>,
+    style: Style,
+}
+
+impl Grid {
+    pub fn new(cols: Vec<Col>, style: Style) -> Grid {
+        Grid {
+            cols,
+            rows: Vec::new(),
+            style,
+        }
+    }
+
+    /// A row of cells (text from inputs welcome: it is cleaned here).
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push((cells, None));
+    }
+
+    /// A row whose cell `col` is coloured by `class`.
+    pub fn row_class(&mut self, cells: Vec<String>, col: usize, class: Class) {
+        self.rows.push((cells, Some((col, class))));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The table as text, each line ending in a newline.
+    pub fn render(&self) -> String {
+        let mut t = table(self.style);
+        t.set_header(self.cols.iter().map(|c| {
+            let cell = Cell::new(c.header);
+            if self.style.color {
+                cell.add_attribute(Attribute::Bold)
+            } else {
+                cell
+            }
+        }));
+        let cleaned: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|(cells, _)| cells.iter().map(|c| clean_cell(c)).collect())
+            .collect();
+        for ((_, class), cells) in self.rows.iter().zip(&cleaned) {
+            let row: Vec<Cell> = cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut cell = Cell::new(c);
+                    if self.cols.get(i).is_some_and(|col| col.right) {
+                        cell = cell.set_alignment(CellAlignment::Right);
+                    }
+                    match class {
+                        Some((col, cls)) if *col == i && self.style.color => cell.fg(color(*cls)),
+                        _ => cell,
+                    }
+                })
+                .collect();
+            t.add_row(row);
+        }
+        // A whole column is at least as wide as its longest word.
+        for (i, col) in self.cols.iter().enumerate() {
+            if col.keep == Keep::Whole {
+                let longest = cleaned
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .flat_map(|c| c.split_whitespace())
+                    .map(text::width)
+                    .chain([text::width(col.header)])
+                    .max()
+                    .unwrap_or(1);
+                if let Some(column) = t.column_mut(i) {
+                    column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(
+                        u16::try_from(longest + 2).unwrap_or(u16::MAX),
+                    )));
+                }
+            }
+        }
+        let mut out = t.to_string();
+        out.push('\n');
+        out
+    }
+}
+
+/// The comfy-table under every [`Grid`]: one preset, width and colour
+/// rule.
+fn table(style: Style) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_HORIZONTAL_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(u16::try_from(style.width).unwrap_or(u16::MAX));
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    t
+}
+
+/// A cell's text: cleaned, tabs and stray control characters gone; its own
+/// line breaks kept (a cell may hold a list), but never one from a name.
+fn clean_cell(s: &str) -> String {
+    text::clean(s)
+}
+
+fn color(class: Class) -> Color {
+    match class {
+        Class::Flake => Color::Yellow,
+        Class::RecipeDefect => Color::Red,
+        Class::StaleOverlay => Color::Magenta,
+        Class::RoutingCollision => Color::Cyan,
+        Class::Harness => Color::Blue,
+        Class::Unknown => Color::Reset,
+    }
+}
+
+/// The width for a table: the terminal's when stdout is one, else
+/// `COLUMNS` when set, else 100 (interface.md). Never under 40.
+pub fn width(is_tty: bool) -> usize {
+    let from_tty = if is_tty {
+        terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+    } else {
+        None
+    };
+    from_tty
+        .or_else(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse::<usize>().ok())
+        })
+        .unwrap_or(100)
+        .max(40)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits_the_width_and_never_cuts_a_whole_column() {
+        let mut g = Grid::new(
+            vec![Col::whole("run"), Col::wrap("cause")],
+            Style::plain(60),
+        );
+        g.row(vec![
+            "sweep-20260614-bluesky-pds".into(),
+            "a cause long enough to wrap over several lines of this narrow table, then some more"
+                .into(),
+        ]);
+        let out = g.render();
+        for line in out.lines() {
+            assert!(text::width(line) <= 60, "{line}");
+        }
+        assert!(out.contains("sweep-20260614-bluesky-pds"), "{out}");
+    }
+
+    #[test]
+    fn escapes_in_cells_never_reach_the_terminal() {
+        let mut g = Grid::new(vec![Col::wrap("name")], Style::plain(40));
+        g.row(vec!["evil\u{1b}]52;c;aGk=\u{7}\u{1b}[2Jname\u{9b}x".into()]);
+        let out = g.render();
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{9b}') && !out.contains('\u{7}'),
+            "{out:?}"
+        );
+    }
+}

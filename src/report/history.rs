@@ -1,0 +1,154 @@
+//! How `ccci-triage history` prints: a table (one row per test: recipe,
+//! test, the newest runs' strip, red/ran, flip rate, and the summary
+//! sentence), with a legend that says how to read the strip and the flip
+//! rate; or JSON with every run id.
+//!
+//! The JSON is a contract for scripts as triage's is: `schema_version`
+//! changes when a field changes meaning or goes away.
+
+use serde::Serialize;
+
+use super::grid::{Col, Grid};
+use super::text::one_line;
+use super::{Style, plural};
+use crate::evidence::crossrun::{self, TestHistory};
+use crate::model::Warning;
+use crate::sources::history::Refresh;
+
+/// Runs shown in the table's strip (the newest).
+pub const STRIP_RUNS: usize = 30;
+
+/// The version of the `history --format json` document.
+pub const JSON_SCHEMA: u32 = 2;
+
+/// The legend printed under the table (and in the README).
+pub const LEGEND: &str = "strip, oldest → newest: . pass  F fail  E error  s skip  - did not run  \
+x red in a run where every test was red (infrastructure, left out); flip = red runs over the runs \
+counted, TestGrid's rule: infrastructure runs and breaks (3+ reds in a row) left out, so a high \
+flip rate is a flaky test and a break is not one";
+
+/// The table, its legend and the index line.
+pub fn table(stats: &Refresh, tests: &[TestHistory], style: Style) -> String {
+    let mut out = format!(
+        "{} runs indexed ({} read, {} unchanged, {} removed); {}\n",
+        stats.runs,
+        stats.read,
+        stats.unchanged,
+        stats.removed,
+        if tests.is_empty() {
+            "no test red in any run".to_string()
+        } else {
+            plural(tests.len(), "test")
+        }
+    );
+    if tests.is_empty() {
+        return out;
+    }
+    let mut grid = Grid::new(
+        vec![
+            Col::whole("#").right(),
+            Col::wrap("recipe"),
+            Col::whole("test"),
+            Col::whole("last 30 runs"),
+            Col::whole("red/ran").right(),
+            Col::whole("flip").right(),
+        ],
+        style,
+    );
+    for (i, t) in tests.iter().enumerate() {
+        let last = t.last(STRIP_RUNS);
+        let c = crossrun::counts(last);
+        // Names are one line each: the grid keeps a cell's own line
+        // breaks, and a newline (or `\r`) in a name must not split a row.
+        grid.row(vec![
+            (i + 1).to_string(),
+            one_line(&t.recipe),
+            one_line(&short_test(&t.test)),
+            crossrun::strip(last),
+            format!("{}/{}", c.red, c.total),
+            format!("{:.2}", t.flip_rate),
+        ]);
+    }
+    out.push_str(&grid.render());
+    // What each row says, under its number.
+    for (i, t) in tests.iter().enumerate() {
+        let line = format!("{:>3}. {}", i + 1, t.summary());
+        for l in super::text::wrap(&super::text::clean(&line), style.width, "     ")
+            .into_iter()
+            .enumerate()
+            .map(|(j, l)| {
+                if j == 0 {
+                    l.trim_start().to_string()
+                } else {
+                    l
+                }
+            })
+        {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    for line in super::text::wrap(LEGEND, style.width, "") {
+        out.push_str(&style.dim(&line));
+        out.push('\n');
+    }
+    out
+}
+
+/// `tests/_generic/test_restore.py::test_restore_returns_state` →
+/// `test_restore.py::test_restore_returns_state`.
+fn short_test(id: &str) -> String {
+    match id.split_once("::") {
+        Some((module, name)) => {
+            let file = module.rsplit('/').next().unwrap_or(module);
+            format!("{file}::{name}")
+        }
+        None => id.to_string(),
+    }
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema_version: u32,
+    tool: &'static str,
+    root: String,
+    index: String,
+    update: &'a Refresh,
+    tests: Vec<TestDoc<'a>>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct TestDoc<'a> {
+    #[serde(flatten)]
+    history: &'a TestHistory,
+    summary: String,
+}
+
+/// The JSON document: every test's full history with run ids.
+pub fn json(
+    root: &std::path::Path,
+    index: &std::path::Path,
+    stats: &Refresh,
+    tests: &[TestHistory],
+    warnings: &[Warning],
+) -> String {
+    let doc = Doc {
+        schema_version: JSON_SCHEMA,
+        tool: crate::TOOL,
+        root: root.display().to_string(),
+        index: index.display().to_string(),
+        update: stats,
+        tests: tests
+            .iter()
+            .map(|t| TestDoc {
+                history: t,
+                summary: t.summary(),
+            })
+            .collect(),
+        warnings: warnings.iter().map(ToString::to_string).collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
