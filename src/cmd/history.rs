@@ -1,7 +1,7 @@
 //! `ccci-triage history [PATH]`: each test's outcomes across every run of
 //! the root, from the index.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::cli::{HistoryArgs, HistoryFormat};
 use crate::error::{Error, Result};
@@ -83,34 +83,35 @@ pub fn command(args: &HistoryArgs, ctx: &Ctx, out: &mut Vec<u8>) -> Result<u8> {
             format!("close names: {}", close.join(", "))
         }));
     }
-    let ids: Vec<&str> = light
-        .iter()
-        .filter(|l| match (&args.recipe, &l.recipe) {
-            (Some(want), Some(r)) => want == r,
-            (Some(_), None) => false,
-            (None, _) => l.recipe.is_some(),
-        })
-        .map(|l| l.id.as_str())
-        .collect();
-    let mut runs: Vec<Run> = index.summaries(&ids)?;
     let spans: Vec<(String, Span, RunKind)> = light
         .iter()
         .map(|l| (l.id.clone(), l.span, l.kind))
         .collect();
-    let over = ingest::load::overlaps(&spans);
-    for r in &mut runs {
-        r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
-    }
-    ingest::load::sort(&mut runs);
-    let mut by_recipe: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
-    for r in &runs {
-        if let Some(recipe) = &r.recipe {
-            by_recipe.entry(recipe.clone()).or_default().push(r);
+    // One recipe's summaries in memory at a time: a history is of one
+    // recipe's runs, so memory follows the largest recipe, not the root.
+    let mut by_recipe: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for l in &light {
+        if let Some(r) = &l.recipe
+            && args.recipe.as_ref().is_none_or(|want| want == r)
+        {
+            by_recipe.entry(r.as_str()).or_default().push(l.id.as_str());
         }
     }
+    let html = matches!(args.format, HistoryFormat::Html);
     let mut histories = Vec::new();
-    for (recipe, rs) in &by_recipe {
-        for test in crossrun::tests_of(rs, args.test.is_none()) {
+    // For the page's column headers: the runs without their tests and
+    // signals (the histories hold the outcomes).
+    let mut headers: Vec<Run> = Vec::new();
+    for (recipe, ids) in &by_recipe {
+        let mut runs: Vec<Run> = index.summaries(ids)?;
+        let these: HashSet<&str> = ids.iter().copied().collect();
+        let over = ingest::load::overlaps_of(&spans, |id| these.contains(id));
+        for r in &mut runs {
+            r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
+        }
+        ingest::load::sort(&mut runs);
+        let rs: Vec<&Run> = runs.iter().collect();
+        for test in crossrun::tests_of(&rs, args.test.is_none()) {
             if args
                 .test
                 .as_ref()
@@ -118,7 +119,14 @@ pub fn command(args: &HistoryArgs, ctx: &Ctx, out: &mut Vec<u8>) -> Result<u8> {
             {
                 continue;
             }
-            histories.push(crossrun::test_history(recipe, &test, rs));
+            histories.push(crossrun::test_history(recipe, &test, &rs));
+        }
+        if html {
+            headers.extend(runs.into_iter().map(|mut r| {
+                r.tests = Vec::new();
+                r.signals = Vec::new();
+                r
+            }));
         }
     }
     let all_warnings = warnings.into_vec();
@@ -132,7 +140,7 @@ pub fn command(args: &HistoryArgs, ctx: &Ctx, out: &mut Vec<u8>) -> Result<u8> {
             &histories,
             &all_warnings,
         ),
-        HistoryFormat::Html => crate::report::html::history(&histories, &runs),
+        HistoryFormat::Html => crate::report::html::history(&histories, &headers),
     };
     out.extend_from_slice(text.as_bytes());
     Ok(0)

@@ -10,8 +10,10 @@
 //!    root's "what is red now" (each recipe's runs after its last green
 //!    one); everything with `--all`; narrowed by `--since` and `--recipe`.
 //! 5. The runs reported read in full (once: a run the refresh just read in
-//!    full is not read again); the rest of the root is context, as
-//!    summaries, with every run's load computed over the whole root.
+//!    full is not read again); the reported recipes' runs around them are
+//!    context, as summaries (a window: [`CONTEXT_BEFORE`] runs before the
+//!    newest reported, [`CONTEXT_AFTER`] after), with every run's load
+//!    computed over the whole root.
 //! 6. Failures; facts for each; a verdict for each; causes shared across a
 //!    sweep.
 //! 7. The report, in the format asked for.
@@ -239,6 +241,33 @@ fn linked_runs(root: &Path) -> Vec<PathBuf> {
         .filter_map(|e| e.path().canonicalize().ok())
         .filter(|t| t.is_dir() && ingest::looks_like_run(t))
         .collect()
+}
+
+/// How many of a recipe's runs before its newest reported run are context
+/// (its tests' history, siblings of the same version), and how many after
+/// it (isolation reruns). A window, so that a triage's memory and time
+/// follow what it reports, not the age of the root: cc-ci never deletes a
+/// run. About a year of one recipe's weekly sweeps and builds; `history`
+/// reads every run.
+pub const CONTEXT_BEFORE: usize = 60;
+pub const CONTEXT_AFTER: usize = 20;
+/// How many of each recipe's newest versions a reference recipe is looked
+/// for in (one green run each).
+pub const REFERENCE_VERSIONS: usize = 3;
+
+/// The context window of one recipe's runs (their start times, in time
+/// order): the [`CONTEXT_BEFORE`] runs up to the newest run reported (`at`;
+/// `None`: no run of the recipe reported, the newest runs), and the
+/// [`CONTEXT_AFTER`] runs after it.
+fn context_window(
+    keys: &[Option<Timestamp>],
+    at: Option<Option<Timestamp>>,
+) -> std::ops::Range<usize> {
+    let upto = match at {
+        Some(at) => keys.partition_point(|k| *k <= at),
+        None => keys.len(),
+    };
+    upto.saturating_sub(CONTEXT_BEFORE)..(upto + CONTEXT_AFTER).min(keys.len())
 }
 
 /// A root's runs as the pipeline knows them: the light columns, the
@@ -542,21 +571,48 @@ pub fn pipeline(
         recipes.extend(s.entries.iter().map(|e| e.recipe.clone()));
     }
     let target_set: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
+    // The newest run reported of each recipe: its context is the window
+    // of runs around it.
+    let mut newest: BTreeMap<&str, Option<Timestamp>> = BTreeMap::new();
+    for r in &runs {
+        if let Some(recipe) = &r.recipe {
+            let at = newest.entry(recipe.as_str()).or_insert(r.span.key());
+            *at = (*at).max(r.span.key());
+        }
+    }
     for r in &mut all {
-        let mut ids: Vec<String> = r
-            .light
-            .iter()
-            .filter(|l| !target_set.contains(l.id.as_str()))
-            .filter(|l| l.recipe.as_ref().is_some_and(|x| recipes.contains(x)))
-            .map(|l| l.id.clone())
-            .collect();
-        // One green run per (recipe, version): where a reference recipe
-        // (one whose backup round-trips) is looked for.
-        let mut seen: BTreeSet<(Option<String>, Option<String>)> = BTreeSet::new();
+        let mut ids: Vec<String> = Vec::new();
+        let mut of_recipe: BTreeMap<&str, Vec<&Light>> = BTreeMap::new();
+        for l in &r.light {
+            if let Some(x) = &l.recipe
+                && recipes.contains(x)
+                && !target_set.contains(l.id.as_str())
+            {
+                of_recipe.entry(x.as_str()).or_default().push(l);
+            }
+        }
+        for (recipe, mut ls) in of_recipe {
+            ls.sort_by(|a, b| {
+                a.span
+                    .key()
+                    .cmp(&b.span.key())
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            let keys: Vec<Option<Timestamp>> = ls.iter().map(|l| l.span.key()).collect();
+            let window = context_window(&keys, newest.get(recipe).copied());
+            ids.extend(ls[window].iter().map(|l| l.id.clone()));
+        }
+        // One green run per (recipe, version), for each recipe's newest
+        // versions: where a reference recipe (one whose backup
+        // round-trips) is looked for. Bounded, as the window is.
+        let mut seen: BTreeSet<(Option<&str>, Option<&str>)> = BTreeSet::new();
+        let mut versions: BTreeMap<Option<&str>, usize> = BTreeMap::new();
         let mut greens: Vec<&Light> = r.light.iter().filter(|l| l.green).collect();
         greens.sort_by_key(|l| std::cmp::Reverse(l.span.key()));
         for l in greens {
-            if seen.insert((l.recipe.clone(), l.version.clone())) {
+            let n = versions.entry(l.recipe.as_deref()).or_default();
+            if *n < REFERENCE_VERSIONS && seen.insert((l.recipe.as_deref(), l.version.as_deref())) {
+                *n += 1;
                 ids.push(l.id.clone());
             }
         }
@@ -647,12 +703,18 @@ pub fn pipeline(
             (l.id.clone(), l.span, kind)
         })
         .collect();
+    let in_roots: BTreeSet<String> = spans.iter().map(|(id, ..)| id.clone()).collect();
     for r in &runs {
-        if !spans.iter().any(|(id, ..)| id == &r.id) {
+        if !in_roots.contains(&r.id) {
             spans.push((r.id.clone(), r.span, r.kind));
         }
     }
-    let over = ingest::load::overlaps(&spans);
+    let read: BTreeSet<&str> = runs
+        .iter()
+        .chain(context.iter())
+        .map(|r| r.id.as_str())
+        .collect();
+    let over = ingest::load::overlaps_of(&spans, |id| read.contains(id));
     for r in runs.iter_mut().chain(context.iter_mut()) {
         r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
     }
@@ -1152,4 +1214,36 @@ fn check_recipes(filter: &FilterArgs, all: &[RootRuns], sweeps: &[Sweep]) -> Res
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(n: usize) -> Vec<Option<Timestamp>> {
+        (0..n)
+            .map(|i| Some(Timestamp::from_second(1_700_000_000 + 3600 * i as i64).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn the_context_window_ends_at_the_newest_run_reported_and_keeps_reruns_after_it() {
+        let k = keys(200);
+        // The newest run reported is run 150: the 60 up to it, 20 after.
+        let w = context_window(&k, Some(k[150]));
+        assert_eq!(w, 91..171);
+        assert_eq!(w.len(), CONTEXT_BEFORE + CONTEXT_AFTER);
+        // Near the end, fewer after; near the start, fewer before.
+        assert_eq!(context_window(&k, Some(k[199])), 140..200);
+        assert_eq!(context_window(&k, Some(k[10])), 0..31);
+    }
+
+    #[test]
+    fn a_recipe_with_no_run_reported_has_its_newest_runs_as_context() {
+        let k = keys(100);
+        assert_eq!(context_window(&k, None), 40..100);
+        // A short history is all context.
+        assert_eq!(context_window(&keys(7), None), 0..7);
+        assert_eq!(context_window(&keys(7), Some(None)), 0..7);
+    }
 }

@@ -12,6 +12,17 @@ use crate::model::{Run, RunKind, Span};
 /// The overlapping runs of every run in `spans` (id, span, kind), by id.
 /// Runs of unknown span overlap nothing. O(n log n + overlaps).
 pub fn overlaps(spans: &[(String, Span, RunKind)]) -> HashMap<String, Vec<String>> {
+    overlaps_of(spans, |_| true)
+}
+
+/// [`overlaps`] kept only for the runs `wanted` says yes to: load is
+/// computed over every span, but a report holds the lists of the runs it
+/// reads, not of the whole root.
+pub fn overlaps_of(
+    spans: &[(String, Span, RunKind)],
+    wanted: impl Fn(&str) -> bool,
+) -> HashMap<String, Vec<String>> {
+    let keep: Vec<bool> = spans.iter().map(|s| wanted(&s.0)).collect();
     let mut order: Vec<usize> = (0..spans.len())
         .filter(|&i| spans[i].1.is_known())
         .collect();
@@ -24,12 +35,16 @@ pub fn overlaps(spans: &[(String, Span, RunKind)]) -> HashMap<String, Vec<String
                 break;
             }
             if spans[i].1.overlaps(&spans[j].1) {
-                out.entry(spans[i].0.clone())
-                    .or_default()
-                    .push(spans[j].0.clone());
-                out.entry(spans[j].0.clone())
-                    .or_default()
-                    .push(spans[i].0.clone());
+                if keep[i] {
+                    out.entry(spans[i].0.clone())
+                        .or_default()
+                        .push(spans[j].0.clone());
+                }
+                if keep[j] {
+                    out.entry(spans[j].0.clone())
+                        .or_default()
+                        .push(spans[i].0.clone());
+                }
             }
         }
     }
