@@ -451,6 +451,7 @@ fn opts() -> ScanOptions {
     ScanOptions {
         per_rule: 64,
         identity: true,
+        year_from: None,
     }
 }
 

@@ -414,6 +414,7 @@ pub fn pipeline(
             console::ScanOptions {
                 per_rule: ingest::FULL_PER_RULE,
                 identity: true,
+                year_from: None,
             },
         )
         .map_err(|e| {

@@ -53,6 +53,10 @@ pub struct ScanOptions {
     /// Also scan the identity rules (run id, recipe, domain, version), to
     /// match the console to its run.
     pub identity: bool,
+    /// The run's end, when its results.json gives it: the year of a
+    /// yearless time (journald's `short` prefix) is taken from it, else
+    /// from the file's mtime, which a copy of the root may have reset.
+    pub year_from: Option<Timestamp>,
 }
 
 /// Reads and scans a console file: a plain log of any prefix, or a Drone
@@ -63,11 +67,14 @@ pub fn scan_file(
     opts: ScanOptions,
 ) -> Result<ConsoleScan, ReadError> {
     let (mut file, _) = fsx::open(path)?;
-    let year = file
-        .metadata()
-        .ok()
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| Timestamp::try_from(t).ok())
+    let year = opts
+        .year_from
+        .or_else(|| {
+            file.metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| Timestamp::try_from(t).ok())
+        })
         .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).year())
         .unwrap_or_else(|| {
             Timestamp::now()
@@ -307,6 +314,7 @@ mod tests {
         ScanOptions {
             per_rule: 64,
             identity: true,
+            year_from: None,
         }
     }
 

@@ -104,6 +104,7 @@ mod tests {
             ScanOptions {
                 per_rule: 8,
                 identity: true,
+                year_from: None,
             },
         )
         .unwrap();
@@ -129,6 +130,7 @@ mod tests {
             ScanOptions {
                 per_rule: 8,
                 identity: false,
+                year_from: None,
             },
         )
         .unwrap_err();

@@ -652,6 +652,7 @@ pub fn read_run(f: &RunFiles, depth: Depth, rules: &RuleSet, warnings: &mut Warn
             ScanOptions {
                 per_rule,
                 identity: false,
+                year_from: rec.as_ref().and_then(|r| r.finished),
             },
         ) {
             Ok(scan) => {

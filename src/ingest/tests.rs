@@ -150,3 +150,34 @@ fn paths_are_classified_or_refused_with_what_they_are() {
             .contains("does not exist")
     );
 }
+
+#[test]
+fn a_yearless_console_time_takes_its_year_from_results_json_not_a_reset_mtime() {
+    // journald's `short` prefix has no year. A root copied without its
+    // times (cp -r, rsync without -t) gives every console today's mtime:
+    // the year must come from the run's own end, or the run spans years
+    // and overlaps every other run.
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("753");
+    write(&run.join("results.json"), RESULTS); // finished 2026-06-14
+    let console = dir.path().join("753.console.log");
+    write(
+        &console,
+        "Jun 14 02:10:00 node cc-ci[4242]: run: start recipe=immich version=1.4.0+v1.135.3\n\
+         Jun 14 02:40:00 node cc-ci[4242]: run: end rc=1\n",
+    );
+    let later = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_893_456_000); // 2030
+    std::fs::File::options()
+        .write(true)
+        .open(&console)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let mut w = Warnings::new();
+    let f = RunFiles::of_dir(&run, &mut w);
+    assert_eq!(f.consoles.len(), 1, "{f:?}");
+    let r = read_run(&f, Depth::Full, &RuleSet::builtin(), &mut w);
+    let started = r.span.started.expect("a start from the console");
+    assert_eq!(started.to_string(), "2026-06-14T02:10:00Z");
+    assert!(r.span.finished.unwrap() < started + jiff::SignedDuration::from_hours(3));
+}
