@@ -10,7 +10,8 @@
 //!    root's "what is red now" (each recipe's runs after its last green
 //!    one); everything with `--all`; narrowed by `--since` and `--recipe`.
 //! 5. The runs reported read in full (once: a run the refresh just read in
-//!    full is not read again); the reported recipes' runs around them are
+//!    full is not read again; a green run nothing is added to is its
+//!    index summary, not read at all); the reported recipes' runs around them are
 //!    context, as summaries (a window: [`CONTEXT_BEFORE`] runs before the
 //!    newest reported, [`CONTEXT_AFTER`] after), with every run's load
 //!    computed over the whole root.
@@ -524,9 +525,32 @@ pub fn pipeline(
     let mut runs: Vec<Run> = Vec::new();
     let mut read_now: BTreeSet<String> = BTreeSet::new();
     let mut target_warnings = Warnings::new();
+    // A green run of the root that nothing adds to (no console matched to
+    // it, no sweep entry on it) has no failure to report: its summary is
+    // all a report and the evidence use, so it is not read again.
+    let on_sweep: BTreeSet<&str> = sweeps
+        .iter()
+        .flat_map(|s| s.entries.iter().filter_map(|e| e.run.as_deref()))
+        .collect();
+    let green: BTreeSet<String> = all
+        .iter()
+        .flat_map(|r| r.light.iter())
+        .filter(|l| l.green)
+        .map(|l| l.id.clone())
+        .collect();
+    let mut as_summary: Vec<&str> = Vec::new();
     for id in &targets {
         let extra = placed_consoles.get(id).cloned().unwrap_or_default();
         let named = named_files.iter().find(|f| &f.id == id);
+        if named.is_none()
+            && extra.is_empty()
+            && green.contains(id)
+            && !on_sweep.contains(id.as_str())
+            && !all.iter().any(|r| r.full.contains_key(id))
+        {
+            as_summary.push(id);
+            continue;
+        }
         let mut run = None;
         for r in &mut all {
             if named.is_none()
@@ -563,6 +587,14 @@ pub fn pipeline(
         }
         if let Some(r) = run {
             runs.push(r);
+        }
+    }
+    for r in &mut all {
+        r.load(&as_summary, &mut warnings);
+        for id in &as_summary {
+            if let Some(run) = r.summaries.remove(*id) {
+                runs.push(run);
+            }
         }
     }
     // Context: the reported recipes' runs, the sweep's recipes' runs, and
