@@ -465,7 +465,9 @@ fn disk_full_lines(scan: &console::ConsoleScan) -> Vec<u32> {
 
 fn scan_plain(bytes: &[u8]) -> console::ConsoleScan {
     let mut s = Scanner::new(Path::new("c.log"), rules(), opts(), 2026);
-    console::feed_plain(bytes, &mut s).unwrap();
+    // The smallest read buffer (4 KiB): inputs longer than that cross
+    // read boundaries, as a large console does.
+    console::feed_plain(bytes, 0, &mut s).unwrap();
     s.finish()
 }
 

@@ -89,7 +89,15 @@ pub fn scan_file(
         let reader = std::io::Cursor::new(head).chain(file);
         super::drone::feed(reader, &mut scanner).map_err(ReadError::Io)?;
     } else {
-        feed_plain(std::io::Cursor::new(head).chain(file), &mut scanner).map_err(ReadError::Io)?;
+        // The read buffer is sized to the file (a small console does not
+        // cost a zeroed chunk); a file that grows is still read whole.
+        let size = file.metadata().map_or(CHUNK as u64, |m| m.len());
+        feed_plain(
+            std::io::Cursor::new(head).chain(file),
+            size.saturating_add(1),
+            &mut scanner,
+        )
+        .map_err(ReadError::Io)?;
     }
     Ok(scanner.finish())
 }
@@ -101,11 +109,20 @@ fn is_drone_json(head: &[u8]) -> bool {
 }
 
 /// Feeds a plain text stream to the scanner in chunks cut at line ends,
-/// cutting lines longer than [`MAX_LINE`].
-pub fn feed_plain(mut r: impl Read, scanner: &mut Scanner<'_>) -> std::io::Result<()> {
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK.min(1 << 16));
+/// cutting lines longer than [`MAX_LINE`]. `size_hint`: about how many
+/// bytes the stream holds (the read buffer is no larger than that, nor
+/// than a chunk).
+pub fn feed_plain(
+    mut r: impl Read,
+    size_hint: u64,
+    scanner: &mut Scanner<'_>,
+) -> std::io::Result<()> {
+    let block_len = usize::try_from(size_hint)
+        .unwrap_or(CHUNK)
+        .clamp(4096, CHUNK);
+    let mut buf: Vec<u8> = Vec::with_capacity(block_len.min(1 << 16));
     let mut skipping = false;
-    let mut block = vec![0u8; CHUNK];
+    let mut block = vec![0u8; block_len];
     loop {
         let n = fsx::read_full(&mut r, &mut block)?;
         let mut data = &block[..n];
