@@ -12,7 +12,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Caps per kind of input. Real files are far below them; a file over its
 /// cap is refused (or, for a console, streamed and never held).
@@ -178,6 +178,48 @@ pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// `path` absolute and canonical as far as it exists: the existing
+/// ancestor is canonicalised (symlinks resolved) and the missing rest
+/// appended. A path that is itself a symlink resolves to its target.
+pub fn resolve(path: &Path) -> PathBuf {
+    let mut abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    // A dangling symlink (its target not made yet) is followed by hand: a
+    // write through it would create the target.
+    for _ in 0..40 {
+        match std::fs::read_link(&abs) {
+            Ok(target) if abs.canonicalize().is_err() => {
+                abs = match abs.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => break,
+        }
+    }
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            let mut out = c;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return abs,
+        }
+    }
 }
 
 #[cfg(test)]

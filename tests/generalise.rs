@@ -23,25 +23,13 @@ use std::sync::OnceLock;
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
-fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
-}
+mod common;
+use common::testdata;
 
 /// `testdata/general` with git checkouts, built once per test binary.
 fn host() -> &'static Path {
-    static HOST: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = HOST.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let host = dir.path().join("host");
-        let status = Command::new("bash")
-            .arg(testdata().join("make-git-runs.sh"))
-            .arg(&host)
-            .status()
-            .expect("bash runs");
-        assert!(status.success(), "make-git-runs.sh failed");
-        (dir, host.join("general"))
-    });
-    path
+    static SUB: OnceLock<PathBuf> = OnceLock::new();
+    SUB.get_or_init(|| common::git_host().join("general"))
 }
 
 const ARGS: &[&str] = &[

@@ -14,25 +14,12 @@ use std::sync::OnceLock;
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
-fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
-}
+mod common;
 
 /// `testdata/real` with git checkouts, built once per test binary.
 fn real() -> &'static Path {
-    static HOST: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = HOST.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let host = dir.path().join("host");
-        let status = Command::new("bash")
-            .arg(testdata().join("make-git-runs.sh"))
-            .arg(&host)
-            .status()
-            .expect("bash runs");
-        assert!(status.success(), "make-git-runs.sh failed");
-        (dir, host.join("real"))
-    });
-    path
+    static SUB: OnceLock<PathBuf> = OnceLock::new();
+    SUB.get_or_init(|| common::git_host().join("real"))
 }
 
 fn bin() -> Command {

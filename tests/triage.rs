@@ -9,25 +9,12 @@ use std::sync::OnceLock;
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
-fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
-}
+mod common;
+use common::testdata;
 
 /// The testdata host with real git checkouts, built once per test binary.
 fn host() -> &'static Path {
-    static HOST: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = HOST.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let host = dir.path().join("host");
-        let status = Command::new("bash")
-            .arg(testdata().join("make-git-runs.sh"))
-            .arg(&host)
-            .status()
-            .expect("bash runs");
-        assert!(status.success(), "make-git-runs.sh failed");
-        (dir, host)
-    });
-    path
+    common::git_host()
 }
 
 fn bin() -> Command {

@@ -77,36 +77,6 @@ fn cache_dir_from(
     }
 }
 
-/// `path` made absolute and canonical as far as it exists: the existing
-/// ancestor is canonicalised (symlinks resolved) and the missing rest is
-/// appended. Used to compare a cache dir that does not exist yet with the
-/// root.
-fn resolve(path: &Path) -> PathBuf {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = existing.canonicalize() {
-            let mut out = c;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return out;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => return abs,
-        }
-    }
-}
-
 /// The database file for `root` in `cache`, after checking that `cache`
 /// is not inside `root`. Creates `cache` if needed.
 pub fn db_path(cache: &Path, root: &Path) -> Result<(PathBuf, PathBuf)> {
@@ -117,7 +87,9 @@ pub fn db_path(cache: &Path, root: &Path) -> Result<(PathBuf, PathBuf)> {
         ))
         .with_hint("pass the runs root (the directory holding one directory per run)")
     })?;
-    let cache_c = resolve(cache);
+    // Resolved as the outputs are: a cache dir that does not exist yet
+    // compares with the root through its existing ancestor.
+    let cache_c = crate::fsx::resolve(cache);
     if cache_c.starts_with(&root_c) {
         return Err(Error::usage(format!(
             "{}: the history cache is inside the runs root {}; ccci-triage never writes under the runs root",
