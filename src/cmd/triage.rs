@@ -1102,7 +1102,6 @@ fn open_root(
     }
     progress.finish();
     out.index = index;
-    let _ = &out.root;
     Ok(out)
 }
 

@@ -102,6 +102,7 @@ pub struct Gatherer<'a> {
     prober: Option<&'a mut Prober>,
     statics: statics::Cache,
     references: HashMap<(String, Option<String>), Option<Found>>,
+    searches: stale::Searches,
     /// Probe errors, reported once as warnings.
     pub probe_warnings: Vec<String>,
     /// Recipe files of the failures' checkouts that were read with a
@@ -124,6 +125,7 @@ impl<'a> Gatherer<'a> {
             prober,
             statics: statics::Cache::default(),
             references: HashMap::new(),
+            searches: stale::Searches::new(),
             probe_warnings: Vec::new(),
             file_warnings: crate::model::Warnings::new(),
         }
@@ -197,8 +199,14 @@ impl<'a> Gatherer<'a> {
         }
         if f.is_ccci_test() {
             if let Some(st) = &statics {
-                let found =
-                    stale::expectation(f, &facts, st, self.sources.ccci.as_deref(), self.rules);
+                let found = stale::expectation(
+                    f,
+                    &facts,
+                    st,
+                    self.sources.ccci.as_deref(),
+                    self.rules,
+                    &mut self.searches,
+                );
                 facts.extend(found);
             }
             if self.sources.ccci.is_none() {

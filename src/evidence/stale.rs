@@ -13,7 +13,8 @@
 //! message rules; the lookup is one git search across every tag and the
 //! default branch ([`crate::sources::git::Repo::search`]).
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use crate::model::{Fact, FactKind, Failure, Loc, Source};
 use crate::rules::{RuleSet, ids};
@@ -22,6 +23,11 @@ use crate::sources::git;
 use super::StaticFacts;
 use super::recipe;
 
+/// The git searches made, by (checkout, needle, compose files only):
+/// failures of one recipe often expect the same thing, and each search
+/// reads every release tag. `None`: not a git checkout.
+pub type Searches = HashMap<(PathBuf, String, bool), Option<Result<git::Search, git::GitError>>>;
+
 /// The expectation fact for a failed cc-ci test, with any check skipped.
 pub fn expectation(
     f: &Failure,
@@ -29,6 +35,7 @@ pub fn expectation(
     st: &StaticFacts,
     ccci: Option<&Path>,
     rules: &RuleSet,
+    searches: &mut Searches,
 ) -> Vec<Fact> {
     let mut out = Vec::new();
     let own = |id: &str| {
@@ -84,8 +91,11 @@ pub fn expectation(
     } else {
         format!("expects `{needle}` gone")
     };
-    match git::Repo::open(&st.checkout) {
-        Some(repo) => match repo.search(&needle, filter) {
+    let search = searches
+        .entry((st.checkout.clone(), needle.clone(), compose_only))
+        .or_insert_with(|| git::Repo::open(&st.checkout).map(|repo| repo.search(&needle, filter)));
+    match search {
+        Some(found) => match found {
             Ok(s) => {
                 let branch = s.default_branch.clone();
                 let tags: Vec<String> = s
