@@ -162,9 +162,8 @@ impl<'r> Reader<'r> {
                 break;
             }
             if !line.ends_with(b"\n") {
-                // Cut: skip to the end of the line.
-                let mut rest = Vec::new();
-                r.read_until(b'\n', &mut rest)?;
+                // Cut: skip to the end of the line, holding none of it.
+                skip_line(&mut r)?;
                 line.push(b'\n');
             }
             chunk.extend_from_slice(&line);
@@ -529,6 +528,27 @@ fn outcome(
         SweepOutcome::Promoted
     } else {
         SweepOutcome::Unknown
+    }
+}
+
+/// Skips to just past the next newline (or the end of the input), holding
+/// none of what it skips: a line of gigabytes costs no memory.
+fn skip_line(r: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match memchr::memchr(b'\n', buf) {
+            Some(i) => {
+                r.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
     }
 }
 

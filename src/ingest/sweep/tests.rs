@@ -134,3 +134,20 @@ fn many_entries_keep_their_own_lines() {
         assert!(disk[0].text.ends_with(&format!("r{i}")));
     }
 }
+
+#[test]
+fn a_line_longer_than_the_cap_is_cut_and_the_entries_after_it_read() {
+    let long = "x".repeat(super::super::console::MAX_LINE * 3);
+    let text = format!(
+        "2026-06-21T03:00:01+0000 cc-ci nightly-sweep[1]: {long}\n\
+         2026-06-21T03:16:43+0000 cc-ci nightly-sweep[1]: sweep: cryptpad SKIP no-new-version\n"
+    );
+    let (s, _) = read_text(&text);
+    let names: Vec<&str> = s.entries.iter().map(|e| e.recipe.as_str()).collect();
+    assert_eq!(names, ["cryptpad"]);
+    assert_eq!(
+        s.entries[0].loc.line,
+        Some(2),
+        "the cut line still counts as one"
+    );
+}
