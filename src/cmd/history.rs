@@ -7,7 +7,7 @@ use crate::cli::{HistoryArgs, HistoryFormat};
 use crate::error::{Error, Result};
 use crate::evidence::crossrun;
 use crate::ingest::{self, Input};
-use crate::model::{Run, RunKind, Span, Warnings};
+use crate::model::{Run, Span, Warnings};
 use crate::sources::history::Index;
 
 use super::paths::{self, refuse_under_roots};
@@ -83,10 +83,7 @@ pub fn command(args: &HistoryArgs, ctx: &Ctx, out: &mut Vec<u8>) -> Result<u8> {
             format!("close names: {}", close.join(", "))
         }));
     }
-    let spans: Vec<(String, Span, RunKind)> = light
-        .iter()
-        .map(|l| (l.id.clone(), l.span, l.kind))
-        .collect();
+    let spans: Vec<(String, Span)> = light.iter().map(|l| (l.id.clone(), l.span)).collect();
     // One recipe's summaries in memory at a time: a history is of one
     // recipe's runs, so memory follows the largest recipe, not the root.
     let mut by_recipe: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

@@ -724,22 +724,15 @@ pub fn pipeline(
         }
     }
     // Load over every run of the roots, whatever was read.
-    let mut spans: Vec<(String, Span, RunKind)> = all
+    let mut spans: Vec<(String, Span)> = all
         .iter()
         .flat_map(|r| r.light.iter())
-        .map(|l| {
-            let kind = if placed.contains_key(&l.id) {
-                RunKind::Sweep
-            } else {
-                l.kind
-            };
-            (l.id.clone(), l.span, kind)
-        })
+        .map(|l| (l.id.clone(), l.span))
         .collect();
     let in_roots: BTreeSet<String> = spans.iter().map(|(id, ..)| id.clone()).collect();
     for r in &runs {
         if !in_roots.contains(&r.id) {
-            spans.push((r.id.clone(), r.span, r.kind));
+            spans.push((r.id.clone(), r.span));
         }
     }
     let read: BTreeSet<&str> = runs

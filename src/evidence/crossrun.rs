@@ -236,7 +236,6 @@ pub fn summary(c: &Counts, first_bad: Option<&FirstBad>) -> String {
     match first_bad {
         // Red ever since a change: that is the headline.
         Some(fb) if fb.last_good_run.is_some() && c.red > 0 => {
-            let since_count = c.red.min(c.total);
             let since = match &fb.version {
                 Some(v) => format!("version {v} (run {})", fb.run_id),
                 None => format!("run {}", fb.run_id),
@@ -246,11 +245,7 @@ pub fn summary(c: &Counts, first_bad: Option<&FirstBad>) -> String {
                 s.push_str(&format!(", after {change}"));
             }
             parts.push(s);
-            if since_count < c.red {
-                parts.push(format!("red in {} of {} runs", c.red, c.total));
-            } else {
-                parts.push(format!("red in {} of the last {} runs", c.red, c.total));
-            }
+            parts.push(format!("red in {} of the last {} runs", c.red, c.total));
         }
         _ if c.red == c.total && c.total == 1 => parts.push("red in its one run".to_string()),
         _ if c.red == c.total => parts.push(format!("red in all {} runs", c.total)),

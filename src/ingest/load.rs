@@ -7,19 +7,14 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Run, RunKind, Span};
+use crate::model::{Run, Span};
 
-/// The overlapping runs of every run in `spans` (id, span, kind), by id.
+/// The overlapping runs of the runs `wanted` says yes to, by id, over
+/// every run in `spans` (id, span): load is computed over every span, but
+/// a report holds the lists of the runs it reads, not of the whole root.
 /// Runs of unknown span overlap nothing. O(n log n + overlaps).
-pub fn overlaps(spans: &[(String, Span, RunKind)]) -> HashMap<String, Vec<String>> {
-    overlaps_of(spans, |_| true)
-}
-
-/// [`overlaps`] kept only for the runs `wanted` says yes to: load is
-/// computed over every span, but a report holds the lists of the runs it
-/// reads, not of the whole root.
 pub fn overlaps_of(
-    spans: &[(String, Span, RunKind)],
+    spans: &[(String, Span)],
     wanted: impl Fn(&str) -> bool,
 ) -> HashMap<String, Vec<String>> {
     let keep: Vec<bool> = spans.iter().map(|s| wanted(&s.0)).collect();
@@ -55,19 +50,6 @@ pub fn overlaps_of(
     out
 }
 
-/// Fills `overlapping` for every run: the runs whose span shares an
-/// instant with it. A sweep over start times: O(n log n + overlaps).
-pub fn compute(runs: &mut [Run]) {
-    let spans: Vec<(String, Span, RunKind)> = runs
-        .iter()
-        .map(|r| (r.id.clone(), r.span, r.kind))
-        .collect();
-    let over = overlaps(&spans);
-    for r in runs.iter_mut() {
-        r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
-    }
-}
-
 /// Sorts runs by time (start, else finish), then id.
 pub fn sort(runs: &mut [Run]) {
     runs.sort_by(|a, b| {
@@ -94,18 +76,23 @@ mod tests {
 
     #[test]
     fn load_is_the_set_of_overlapping_runs() {
-        let mut runs = vec![
+        let runs = [
             run("a", "2026-06-14T03:00:00Z", "2026-06-14T03:20:00Z"),
             run("b", "2026-06-14T03:10:00Z", "2026-06-14T03:40:00Z"),
             run("c", "2026-06-14T03:20:00Z", "2026-06-14T03:30:00Z"),
             run("d", "2026-06-18T00:00:00Z", "2026-06-18T00:10:00Z"),
         ];
-        compute(&mut runs);
-        assert_eq!(runs[0].overlapping, vec!["b"]);
-        assert_eq!(runs[1].overlapping, vec!["a", "c"]);
+        let spans: Vec<(String, Span)> = runs.iter().map(|r| (r.id.clone(), r.span)).collect();
+        let over = overlaps_of(&spans, |_| true);
+        assert_eq!(over["a"], vec!["b"]);
+        assert_eq!(over["b"], vec!["a", "c"]);
         // Touching end to start is not overlapping.
-        assert_eq!(runs[2].overlapping, vec!["b"]);
-        assert!(runs[3].overlapping.is_empty());
+        assert_eq!(over["c"], vec!["b"]);
+        assert!(!over.contains_key("d"));
         assert!(runs[3].is_isolation());
+        // Only the runs wanted get their lists, computed over every span.
+        let only_b = overlaps_of(&spans, |id| id == "b");
+        assert_eq!(only_b.len(), 1);
+        assert_eq!(only_b["b"], vec!["a", "c"]);
     }
 }

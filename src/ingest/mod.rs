@@ -632,8 +632,7 @@ pub fn read_run(f: &RunFiles, depth: Depth, rules: &RuleSet, warnings: &mut Warn
                     t.detail = None;
                 }
             }
-            run.tests.extend(file.tests.iter().cloned());
-            file.tests.clear();
+            run.tests.append(&mut file.tests);
             run.junit.push(file);
         }
         for x in w.into_vec() {

@@ -486,11 +486,6 @@ impl Run {
         self.tiers.get(&tier).map(|r| r.status)
     }
 
-    /// Signals of one rule.
-    pub fn signals_of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Signal> + 'a {
-        self.signals.iter().filter(move |s| s.rule == rule)
-    }
-
     /// Nothing in the run is red: every tier passed or was skipped on
     /// purpose, no test is red, it was not cut off and no promote failed.
     pub fn is_green(&self) -> bool {

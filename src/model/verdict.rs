@@ -108,16 +108,6 @@ impl Confidence {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
-
-    /// One sign is suspected, two or more agreeing signs likely. Never
-    /// confirmed: only a decisive fact confirms, and signs are not one.
-    pub fn from_signs(n: usize) -> Confidence {
-        if n >= 2 {
-            Confidence::Likely
-        } else {
-            Confidence::Suspected
-        }
-    }
 }
 
 /// A rung of the verdict ladder (`src/verdict/ladder.rs` gives the order

@@ -90,10 +90,6 @@ impl Grid {
         self.rows.push((cells, Some((col, class))));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// The table as text, each line ending in a newline.
     pub fn render(&self) -> String {
         let mut t = table(self.style);
@@ -108,7 +104,7 @@ impl Grid {
         let cleaned: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|(cells, _)| cells.iter().map(|c| clean_cell(c)).collect())
+            .map(|(cells, _)| cells.iter().map(|c| text::clean(c)).collect())
             .collect();
         for ((_, class), cells) in self.rows.iter().zip(&cleaned) {
             let row: Vec<Cell> = cells
@@ -164,12 +160,6 @@ fn table(style: Style) -> Table {
         t.force_no_tty();
     }
     t
-}
-
-/// A cell's text: cleaned, tabs and stray control characters gone; its own
-/// line breaks kept (a cell may hold a list), but never one from a name.
-fn clean_cell(s: &str) -> String {
-    text::clean(s)
 }
 
 fn color(class: Class) -> Color {

@@ -183,25 +183,6 @@ pub fn wrap(s: &str, width_: usize, indent: &str) -> Vec<String> {
     lines
 }
 
-/// Cuts one line of text (already [`clean`]ed, no `\n`) into pieces of at
-/// most `width_` display columns including `indent`, keeping every space
-/// as it is: for quoted logs, diffs and tracebacks, where indentation
-/// means something.
-pub fn hard_wrap(line: &str, width_: usize, indent: &str) -> Vec<String> {
-    let room = width_.saturating_sub(width(indent)).max(10);
-    let mut out = Vec::new();
-    let mut rest = line.to_string();
-    loop {
-        let (head, tail) = split_at_width(&rest, room);
-        out.push(format!("{indent}{head}").trim_end().to_string());
-        if tail.is_empty() {
-            break;
-        }
-        rest = tail;
-    }
-    out
-}
-
 fn split_at_width(s: &str, max: usize) -> (String, String) {
     let mut used = 0;
     for (i, c) in s.char_indices() {
