@@ -563,14 +563,14 @@ pub fn pipeline(
             if let Some(files) = r.files(id).cloned() {
                 let mut files = files;
                 files.consoles.extend(extra.iter().cloned());
-                let mut w = Warnings::new();
-                run = Some(ingest::read_run(&files, Depth::Full, &rules, &mut w));
-                for x in w.into_vec() {
-                    target_warnings.add(Warning {
-                        run: Some(id.clone()),
-                        ..x
-                    });
-                }
+                // Its warnings carry its id (read_run files every one
+                // under the run).
+                run = Some(ingest::read_run(
+                    &files,
+                    Depth::Full,
+                    &rules,
+                    &mut target_warnings,
+                ));
                 read_now.insert(id.clone());
                 break;
             }
@@ -856,29 +856,22 @@ pub fn pipeline(
 
     // Warnings: those about what is reported, and a count of the rest.
     let reported: BTreeSet<String> = runs.iter().map(|r| r.id.clone()).collect();
-    let mut shown = Warnings::new();
-    for w in warnings.into_vec() {
-        shown.add(w);
-    }
+    let mut shown = warnings;
     shown.extend(target_warnings);
     let mut other = 0;
+    let ids: Vec<&str> = reported.iter().map(String::as_str).collect();
     for r in &all {
         if let Some(index) = &r.index {
-            let ids: Vec<&str> = reported
-                .iter()
-                .map(String::as_str)
-                .filter(|id| !read_now.contains(*id))
-                .collect();
-            if let Ok(ws) = index.warnings_of(&ids) {
-                for w in ws {
+            // The reported runs' stored warnings: shown for the runs not
+            // read again now (those read now said theirs), counted for all.
+            let ws = index.warnings_of(&ids).unwrap_or_default();
+            let of_reported = ws.len();
+            for w in ws {
+                if w.run.as_ref().is_none_or(|r| !read_now.contains(r)) {
                     shown.add(w);
                 }
             }
             if let Ok(n) = index.warning_count() {
-                let of_reported = index
-                    .warnings_of(&reported.iter().map(String::as_str).collect::<Vec<_>>())
-                    .map(|v| v.len())
-                    .unwrap_or(0);
                 other += n.saturating_sub(of_reported);
             }
         }
@@ -1066,13 +1059,7 @@ fn open_root(
         let mut summaries = HashMap::new();
         let mut full = HashMap::new();
         ingest::read_parallel(&files, Depth::Full, rules, &tick, |run, w| {
-            for x in w.into_vec() {
-                let run_id = run.id.clone();
-                warnings.add(Warning {
-                    run: Some(run_id),
-                    ..x
-                });
-            }
+            warnings.extend(w);
             let s = ingest::summarise(&run);
             if !run.is_green() {
                 full.insert(run.id.clone(), run);
