@@ -253,6 +253,15 @@ pub fn escape_debug(s: &str) -> String {
     e
 }
 
+/// `n` followed by the noun, pluralised with an `s` when `n != 1`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A value quoted for a POSIX shell, so a command pasted from a report
 /// runs with the value as one word, whatever it holds (`'`, `$(…)`).
 pub fn shell_quote(s: &str) -> String {

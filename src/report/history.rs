@@ -63,7 +63,7 @@ pub fn table(stats: &Refresh, tests: &[TestHistory], style: Style) -> String {
         grid.row(vec![
             (i + 1).to_string(),
             one_line(&t.recipe),
-            one_line(&short_test(&t.test)),
+            one_line(&super::text::file_and_test(&t.test)),
             crossrun::strip(last),
             format!("{}/{}", c.red, c.total),
             format!("{:.2}", t.flip_rate),
@@ -93,18 +93,6 @@ pub fn table(stats: &Refresh, tests: &[TestHistory], style: Style) -> String {
         out.push('\n');
     }
     out
-}
-
-/// `tests/_generic/test_restore.py::test_restore_returns_state` →
-/// `test_restore.py::test_restore_returns_state`.
-fn short_test(id: &str) -> String {
-    match id.split_once("::") {
-        Some((module, name)) => {
-            let file = module.rsplit('/').next().unwrap_or(module);
-            format!("{file}::{name}")
-        }
-        None => id.to_string(),
-    }
 }
 
 #[derive(Serialize)]

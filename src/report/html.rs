@@ -733,17 +733,6 @@ fn outcome_cell(o: &RunOutcome) -> (&'static str, &'static str) {
     }
 }
 
-/// `tests/_generic/test_restore.py::test_x` → `test_restore.py::test_x`.
-fn short_id(id: &str) -> String {
-    match id.split_once("::") {
-        Some((module, name)) => {
-            let file = module.rsplit('/').next().unwrap_or(module);
-            format!("{file}::{name}")
-        }
-        None => id.to_string(),
-    }
-}
-
 /// The history as one page: one table per recipe, one row per test.
 pub fn history(tests: &[TestHistory], runs: &[Run]) -> String {
     let mut out = open_page("ccci-triage history");
@@ -815,7 +804,7 @@ pub fn history(tests: &[TestHistory], runs: &[Run]) -> String {
         out.push_str("<th scope=\"col\">what it says</th></tr></thead>\n<tbody>\n");
         for t in ts {
             let c = crossrun::counts(&t.runs);
-            let short = short_id(&t.test);
+            let short = super::text::file_and_test(&t.test);
             // `recipe · test_x.py` above, the test's name below: each
             // wraps on its own.
             let (sub, name) = match short.split_once("::") {

@@ -400,14 +400,7 @@ pub fn relative(source: &str, roots: &[PathBuf]) -> String {
     source.to_string()
 }
 
-/// `n` followed by the noun, pluralised with an `s` when `n != 1`.
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
+pub use crate::model::plural;
 
 /// A tier's result as the journal and `explain` print it.
 fn status_label(run: &Run, tier: Tier, status: TierStatus) -> &'static str {

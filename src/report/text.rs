@@ -128,6 +128,18 @@ pub fn short_test(test: &str) -> &str {
     }
 }
 
+/// A test id with its module's directories left out:
+/// `tests/a/test_b.py::test_c` → `test_b.py::test_c`.
+pub fn file_and_test(id: &str) -> String {
+    match id.split_once("::") {
+        Some((module, name)) => {
+            let file = module.rsplit('/').next().unwrap_or(module);
+            format!("{file}::{name}")
+        }
+        None => id.to_string(),
+    }
+}
+
 /// RFC 3339 in UTC to the second: `2026-06-14T03:41:07Z`.
 pub fn rfc3339(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -390,6 +402,11 @@ mod tests {
     fn short_test_is_the_name_after_the_last_separator() {
         assert_eq!(short_test("tests/a/test_b.py::Cls::test_c"), "test_c");
         assert_eq!(short_test("plain"), "plain");
+        assert_eq!(
+            file_and_test("tests/_generic/test_restore.py::test_x"),
+            "test_restore.py::test_x"
+        );
+        assert_eq!(file_and_test("plain"), "plain");
     }
 
     #[test]

@@ -46,14 +46,7 @@ pub fn tag(f: &Failure) -> &str {
     f.tag.as_deref().unwrap_or("its tag")
 }
 
-/// `n` and the noun, with an `s` when `n != 1`.
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
+pub use crate::model::plural;
 
 /// Why no command can be printed for this failure's recipe and tag, if
 /// one of them is not plausible. The refusal names no value read from the
