@@ -19,7 +19,7 @@
 //!    sweep.
 //! 7. The report, in the format asked for.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -276,6 +276,8 @@ fn context_window(
 struct RootRuns {
     root: PathBuf,
     found: Vec<RunFiles>,
+    /// Where each run id stands in `found`.
+    found_at: HashMap<String, usize>,
     light: Vec<Light>,
     index: Option<Index>,
     /// Summaries in memory (without an index, all of them).
@@ -285,7 +287,7 @@ struct RootRuns {
 
 impl RootRuns {
     fn files(&self, id: &str) -> Option<&RunFiles> {
-        self.found.iter().find(|f| f.id == id)
+        self.found_at.get(id).map(|&i| &self.found[i])
     }
 
     /// The summaries of `ids`, from memory or the index.
@@ -1028,9 +1030,14 @@ fn open_root(
             }
         }
     };
+    let mut found_at = HashMap::new();
+    for (i, f) in found.iter().enumerate() {
+        found_at.entry(f.id.clone()).or_insert(i);
+    }
     let mut out = RootRuns {
         root: root.to_path_buf(),
         found,
+        found_at,
         light: Vec::new(),
         index: None,
         summaries: HashMap::new(),
@@ -1095,28 +1102,31 @@ fn choose_scope(
     only_run: Option<&str>,
     consoles: &[ConsoleNote],
 ) -> (Vec<String>, String) {
+    // In the order first named, each once (a set beside the list: with
+    // --all a root's every run is pushed).
     let mut targets: Vec<String> = Vec::new();
-    let push = |id: &str, targets: &mut Vec<String>| {
-        if !targets.iter().any(|t| t == id) {
+    let mut seen: HashSet<String> = HashSet::new();
+    let push = |id: &str, targets: &mut Vec<String>, seen: &mut HashSet<String>| {
+        if seen.insert(id.to_string()) {
             targets.push(id.to_string());
         }
     };
     if let Some(id) = only_run {
-        push(id, &mut targets);
+        push(id, &mut targets, &mut seen);
         return (targets, format!("run {id}"));
     }
     let mut words = Vec::new();
     for i in inputs {
         if let Input::RunDir(d) = i {
-            push(&ingest::dir_name(d), &mut targets);
+            push(&ingest::dir_name(d), &mut targets, &mut seen);
         }
     }
     for f in named_files {
-        push(&f.id, &mut targets);
+        push(&f.id, &mut targets, &mut seen);
     }
     for c in consoles {
         if let Some(r) = &c.run {
-            push(r, &mut targets);
+            push(r, &mut targets, &mut seen);
         }
     }
     if !targets.is_empty() {
@@ -1128,7 +1138,7 @@ fn choose_scope(
     for s in sweeps {
         for e in &s.entries {
             if let Some(r) = &e.run {
-                push(r, &mut targets);
+                push(r, &mut targets, &mut seen);
             }
         }
         words.push(format!("the sweep of {}", s.label));
@@ -1137,7 +1147,7 @@ fn choose_scope(
     if filter.all {
         for r in all {
             for l in &r.light {
-                push(&l.id, &mut targets);
+                push(&l.id, &mut targets, &mut seen);
             }
         }
         words.push(format!(
@@ -1150,7 +1160,7 @@ fn choose_scope(
     } else if roots_given && sweeps.is_empty() {
         for r in all {
             for id in red_now(&r.light) {
-                push(&id, &mut targets);
+                push(&id, &mut targets, &mut seen);
             }
         }
         words.push(format!(
