@@ -726,7 +726,7 @@ fn ending(f: &Failure, run: &Run, swept: &[&Signal], facts: &mut Vec<Fact>) {
     let at = run.end.rc_at.clone().unwrap_or_else(|| f.loc.clone());
     let last = run.console.as_ref().and_then(|c| c.last_recognised.clone());
     let kind = match run.end.rc {
-        Some(142) => {
+        Some(crate::failures::RC_DEADLINE) => {
             // What it was doing: the last tier or deploy that started and
             // did not report back.
             let doing = run
@@ -738,7 +738,7 @@ fn ending(f: &Failure, run: &Run, swept: &[&Signal], facts: &mut Vec<Fact>) {
                 .or_else(|| last.as_ref().map(|(_, t)| t.clone()));
             RunEnding::Deadline { doing }
         }
-        Some(143) => RunEnding::Cancelled,
+        Some(crate::failures::RC_CANCELLED) => RunEnding::Cancelled,
         rc => RunEnding::Died {
             rc,
             last: last.as_ref().map(|(_, t)| t.clone()),

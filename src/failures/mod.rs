@@ -214,11 +214,18 @@ pub fn of_run(run: &Run) -> Vec<Failure> {
 /// early (any other non-zero end but a red one, or no end at all, with no
 /// results.json). Such a run proves nothing about the recipe, red or green.
 pub fn cut_off(run: &Run) -> bool {
-    ending(run).is_some()
+    match run.end.rc {
+        Some(RC_DEADLINE | RC_CANCELLED) => true,
+        Some(rc) => rc != 0 && rc != RC_RED && run.record.is_none(),
+        None => run.record.is_none() && !run.end.closed && died_early(run),
+    }
 }
 
 /// The failure of a run that timed out, was cancelled or died early.
 fn ending(run: &Run) -> Option<Failure> {
+    if !cut_off(run) {
+        return None;
+    }
     let last = run.console.as_ref().and_then(|c| {
         c.last_recognised
             .as_ref()
@@ -238,14 +245,14 @@ fn ending(run: &Run) -> Option<Failure> {
             format!("the run was cancelled (rc={RC_CANCELLED}, SIGTERM)"),
             rc_loc.clone(),
         ),
-        Some(rc) if rc != 0 && rc != RC_RED && run.record.is_none() => (
+        Some(rc) => (
             match &last {
                 Some((_, t)) => format!("the run died (rc={rc}) with no results.json; last: {t}"),
                 None => format!("the run died (rc={rc}) with no results.json"),
             },
             rc_loc.clone(),
         ),
-        None if run.record.is_none() && !run.end.closed && died_early(run) => (
+        None => (
             match &last {
                 Some((_, t)) => {
                     format!("the run ended without results.json or a closing line; last: {t}")
@@ -256,7 +263,6 @@ fn ending(run: &Run) -> Option<Failure> {
                 .map(|(l, _)| l.clone())
                 .unwrap_or_else(|| Loc::new(&run.path, None)),
         ),
-        _ => return None,
     };
     let mut f = base(run, Tier::Run, message, loc);
     if let Some(at) = &run.end.rc_at {
