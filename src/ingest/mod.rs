@@ -62,9 +62,22 @@ pub struct RunFiles {
 impl RunFiles {
     /// The files of a run directory (and `<id>.console.log` beside it).
     pub fn of_dir(dir: &Path, warnings: &mut Warnings) -> RunFiles {
-        let id = dir_name(dir);
+        let mut f = RunFiles::listing(dir, warnings);
+        if let Some(parent) = dir.parent() {
+            let c = parent.join(format!("{}.console.log", f.id));
+            if c.symlink_metadata().is_ok() {
+                f.consoles.push((c, "beside the run directory".into()));
+            }
+        }
+        f.signature = signature(&f);
+        f
+    }
+
+    /// The run directory's own files (results.json, junit/), unsigned:
+    /// [`discover`] adds the consoles it lists beside and signs once.
+    fn listing(dir: &Path, warnings: &mut Warnings) -> RunFiles {
         let mut f = RunFiles {
-            id: id.clone(),
+            id: dir_name(dir),
             dir: Some(dir.to_path_buf()),
             ..RunFiles::default()
         };
@@ -92,13 +105,6 @@ impl RunFiles {
                 }
             }
         }
-        if let Some(parent) = dir.parent() {
-            let c = parent.join(format!("{id}.console.log"));
-            if c.symlink_metadata().is_ok() {
-                f.consoles.push((c, "beside the run directory".into()));
-            }
-        }
-        f.signature = signature(&f);
         f
     }
 }
@@ -154,9 +160,7 @@ pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
                 continue;
             }
             if looks_like_run(&path) {
-                let mut f = RunFiles::of_dir(&path, warnings);
-                f.consoles.clear();
-                runs.insert(name, f);
+                runs.insert(name, RunFiles::listing(&path, warnings));
             }
         } else if let Some(id) = name.strip_suffix(".console.log") {
             consoles.insert(id.to_string(), path);
