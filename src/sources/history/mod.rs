@@ -230,34 +230,40 @@ impl Index {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)
     }
 
-    /// The summaries of the runs whose ids are given (in no order); runs
-    /// the index does not know are left out.
-    pub fn summaries(&self, ids: &[&str]) -> Result<Vec<Run>> {
+    /// One text column of the runs whose ids are given, in their order;
+    /// runs the index does not know are left out.
+    fn column_of(&self, column: &str, ids: &[&str]) -> Result<Vec<(String, String)>> {
         let err = db_err(&self.db);
         let mut st = self
             .conn
-            .prepare_cached("SELECT summary FROM runs WHERE id = ?1")
+            .prepare_cached(&format!("SELECT {column} FROM runs WHERE id = ?1"))
             .map_err(&err)?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let text: Option<String> = st
                 .query_row(params![id], |r| r.get(0))
-                .map(Some)
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })
+                .optional()
                 .map_err(&err)?;
             if let Some(text) = text {
-                match serde_json::from_str::<Run>(&text) {
-                    Ok(run) => out.push(run),
-                    Err(e) => {
-                        return Err(Error::internal(format!(
-                            "{}: run {id} in the index does not read back: {e}",
-                            self.db.display()
-                        ))
-                        .with_hint("delete the file; the index is rebuilt from the runs root"));
-                    }
+                out.push((id.to_string(), text));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The summaries of the runs whose ids are given (in no order); runs
+    /// the index does not know are left out.
+    pub fn summaries(&self, ids: &[&str]) -> Result<Vec<Run>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, text) in self.column_of("summary", ids)? {
+            match serde_json::from_str::<Run>(&text) {
+                Ok(run) => out.push(run),
+                Err(e) => {
+                    return Err(Error::internal(format!(
+                        "{}: run {id} in the index does not read back: {e}",
+                        self.db.display()
+                    ))
+                    .with_hint("delete the file; the index is rebuilt from the runs root"));
                 }
             }
         }
@@ -266,44 +272,26 @@ impl Index {
 
     /// The warnings stored with these runs (from when they were read).
     pub fn warnings_of(&self, ids: &[&str]) -> Result<Vec<Warning>> {
-        let err = db_err(&self.db);
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT warnings FROM runs WHERE id = ?1")
-            .map_err(&err)?;
-        let mut out = Vec::new();
-        for id in ids {
-            let text: Option<String> = st
-                .query_row(params![id], |r| r.get(0))
-                .map(Some)
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })
-                .map_err(&err)?;
-            if let Some(t) = text {
-                out.extend(serde_json::from_str::<Vec<Warning>>(&t).unwrap_or_default());
-            }
-        }
-        Ok(out)
+        Ok(self
+            .column_of("warnings", ids)?
+            .into_iter()
+            .flat_map(|(_, t)| serde_json::from_str::<Vec<Warning>>(&t).unwrap_or_default())
+            .collect())
     }
 
     /// How many warnings the whole index holds (the report counts those of
-    /// runs it does not report as one number).
+    /// runs it does not report as one number), counted by SQLite.
     pub fn warning_count(&self) -> Result<usize> {
         let err = db_err(&self.db);
-        let mut st = self
+        let n: i64 = self
             .conn
-            .prepare_cached("SELECT warnings FROM runs WHERE warnings != '[]'")
+            .prepare_cached(
+                "SELECT coalesce(sum(CASE WHEN json_valid(warnings) AND json_type(warnings) = 'array' \
+                 THEN json_array_length(warnings) ELSE 0 END), 0) FROM runs",
+            )
+            .and_then(|mut st| st.query_row([], |r| r.get(0)))
             .map_err(&err)?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(&err)?;
-        let mut n = 0;
-        for t in rows {
-            n += serde_json::from_str::<Vec<Warning>>(&t.map_err(&err)?)
-                .map(|v| v.len())
-                .unwrap_or(0);
-        }
-        Ok(n)
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 }
 
