@@ -64,24 +64,15 @@ pub fn command(args: &HistoryArgs, ctx: &Ctx, out: &mut Vec<u8>) -> Result<u8> {
     if let Some(r) = &args.recipe
         && !recipes.contains(r)
     {
-        let close = paths::close_names(r, &recipes);
-        return Err(Error::usage(format!(
-            "--recipe {r}: no run of that recipe under {}",
-            root.display()
-        ))
-        .with_hint(if close.is_empty() {
+        return Err(paths::unknown_recipe(
             format!(
-                "recipes: {}",
-                recipes
-                    .iter()
-                    .take(12)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        } else {
-            format!("close names: {}", close.join(", "))
-        }));
+                "--recipe {r}: no run of that recipe under {}",
+                root.display()
+            ),
+            r,
+            &recipes,
+            "recipes",
+        ));
     }
     let spans: Vec<(String, Span)> = light.iter().map(|l| (l.id.clone(), l.span)).collect();
     // One recipe's summaries in memory at a time: a history is of one

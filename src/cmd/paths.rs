@@ -125,6 +125,27 @@ pub fn close_names(wanted: &str, known: &[String]) -> Vec<String> {
     crate::sources::docker::close_names(wanted, known)
 }
 
+/// The usage error of a `--recipe` no run has: `message`, and as the
+/// hint the close names, else the first dozen of `known` (sorted, each
+/// once) after `listed`.
+pub fn unknown_recipe(message: String, wanted: &str, known: &[String], listed: &str) -> Error {
+    let close = close_names(wanted, known);
+    let hint = if close.is_empty() {
+        format!(
+            "{listed}: {}",
+            known
+                .iter()
+                .take(12)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        format!("close names: {}", close.join(", "))
+    };
+    Error::usage(message).with_hint(hint)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

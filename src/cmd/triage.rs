@@ -1216,23 +1216,12 @@ fn check_recipes(filter: &FilterArgs, all: &[RootRuns], sweeps: &[Sweep]) -> Res
     known.dedup();
     for r in &filter.recipe {
         if !known.contains(r) {
-            let close = paths::close_names(r, &known);
-            let hint = if close.is_empty() {
-                format!(
-                    "the runs read have recipes: {}",
-                    known
-                        .iter()
-                        .take(12)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            } else {
-                format!("close names: {}", close.join(", "))
-            };
-            return Err(
-                Error::usage(format!("--recipe {r}: no run of that recipe")).with_hint(hint)
-            );
+            return Err(paths::unknown_recipe(
+                format!("--recipe {r}: no run of that recipe"),
+                r,
+                &known,
+                "the runs read have recipes",
+            ));
         }
     }
     Ok(())
