@@ -31,6 +31,7 @@
 
 mod builtin;
 mod docs;
+mod prefilter;
 mod time;
 
 use std::collections::{BTreeMap, HashMap};
@@ -226,6 +227,8 @@ pub fn clip_lossy(bytes: &[u8], max: usize) -> String {
 #[derive(Clone, Debug)]
 struct ScopeSet {
     set: RegexSet,
+    /// The lines the set may match.
+    lines: prefilter::LineFinder,
     /// Index into `RuleSet::rules` for each pattern of `set`.
     rules: Vec<usize>,
 }
@@ -405,14 +408,24 @@ impl RuleSet {
         }
         let prefixes = grouped.get(&Scope::Prefix).cloned().unwrap_or_default();
         for (scope, idx) in grouped {
-            let set = RegexSetBuilder::new(idx.iter().map(|&i| &rules[i].pattern))
+            let patterns: Vec<&str> = idx.iter().map(|&i| rules[i].pattern.as_str()).collect();
+            let lines = prefilter::LineFinder::new(&patterns, SIZE_LIMIT)
+                .map_err(|e| Error::usage(format!("rules of scope {scope}: {e}")))?;
+            let set = RegexSetBuilder::new(&patterns)
                 .unicode(false)
                 .multi_line(true)
                 .size_limit(SIZE_LIMIT)
                 .dfa_size_limit(SIZE_LIMIT)
                 .build()
                 .map_err(|e| Error::usage(format!("rules of scope {scope}: {e}")))?;
-            scopes.insert(scope, ScopeSet { set, rules: idx });
+            scopes.insert(
+                scope,
+                ScopeSet {
+                    set,
+                    lines,
+                    rules: idx,
+                },
+            );
         }
         let digest = {
             use std::hash::Hasher;
@@ -518,28 +531,35 @@ impl RuleSet {
         } else {
             text
         };
-        let hits = scope_set.set.matches(text);
-        if !hits.matched_any() {
-            return Vec::new();
-        }
-        let lines = LineIndex::new(text);
         let mut out = Vec::new();
-        for pattern in hits.iter() {
-            let idx = scope_set.rules[pattern];
-            if caps.full(idx) {
-                continue;
+        let mut on = Vec::new();
+        // Line `line` (0-based) starts at `counted`.
+        let (mut line, mut counted) = (0usize, 0usize);
+        let mut at = 0;
+        while at < text.len() {
+            let Some((start, end)) = scope_set.lines.next_line(text, at) else {
+                break;
+            };
+            line += memchr::memchr_iter(b'\n', &text[counted..start]).count();
+            counted = start;
+            at = end + 1;
+            let raw = &text[start..end];
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            // The patterns the line's literals stand for (each then tried
+            // alone), else those the set finds.
+            let alone = scope_set.lines.patterns_on(raw, &mut on);
+            if !alone {
+                on.extend(scope_set.set.matches(raw).iter());
             }
-            let rule = &self.rules[idx];
-            let mut last_line = None;
-            for m in rule.regex.find_iter(text) {
-                let n = lines.line_of(m.start());
-                if last_line == Some(n) {
+            for &pattern in &on {
+                let idx = scope_set.rules[pattern];
+                if caps.full(idx) {
                     continue;
                 }
-                last_line = Some(n);
-                let raw = lines.line(text, n);
-                // A rule matches a line: a match that only exists across a
-                // line break (a `\s` eating the newline) does not count.
+                let rule = &self.rules[idx];
+                if alone && !rule.regex.is_match(raw) {
+                    continue;
+                }
                 let Some(c) = rule.regex.captures(raw) else {
                     continue;
                 };
@@ -549,7 +569,7 @@ impl RuleSet {
                 out.push(Signal {
                     rule: rule.id.clone(),
                     role: rule.role,
-                    loc: Loc::new(path, Some(first_line + n as u32)),
+                    loc: Loc::new(path, Some(first_line + line as u32)),
                     text: text.trim_end().to_string(),
                     payload: if text.is_char_boundary(payload) {
                         payload
@@ -559,9 +579,6 @@ impl RuleSet {
                     captures: rule.named(&c),
                 });
                 caps.take(idx);
-                if caps.full(idx) {
-                    break;
-                }
             }
         }
         out.sort_by(|a, b| {
@@ -571,6 +588,22 @@ impl RuleSet {
                 .then_with(|| a.rule.cmp(&b.rule))
         });
         out
+    }
+
+    /// The same rules with every scope's lines found by its patterns
+    /// (not its literals): what the literal search must agree with.
+    #[cfg(test)]
+    fn without_literal_search(&self) -> RuleSet {
+        let mut slow = self.clone();
+        for s in slow.scopes.values_mut() {
+            let patterns: Vec<&str> = s
+                .rules
+                .iter()
+                .map(|&i| self.rules[i].pattern.as_str())
+                .collect();
+            s.lines = prefilter::LineFinder::patterns(&patterns, SIZE_LIMIT).unwrap();
+        }
+        slow
     }
 
     /// Whether any rule of `scope` with a role other than `Identity` or
@@ -729,6 +762,12 @@ impl LineIndex {
         let end = self.starts.get(n + 1).map(|&s| s - 1).unwrap_or(text.len());
         let line = &text[start..end.max(start)];
         line.strip_suffix(b"\r").unwrap_or(line)
+    }
+
+    /// How many lines `text` holds, without indexing them.
+    pub fn count_lines(text: &[u8]) -> usize {
+        let breaks = memchr::memchr_iter(b'\n', text).count();
+        breaks + usize::from(!text.is_empty() && !text.ends_with(b"\n"))
     }
 
     /// How many lines (a trailing newline ends the last one).

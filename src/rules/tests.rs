@@ -215,3 +215,110 @@ fn benign_real_lines_are_no_trouble() {
         }
     }
 }
+
+#[test]
+fn the_scanned_scopes_find_their_lines_by_literals() {
+    let rules = RuleSet::builtin();
+    for scope in [Scope::Console, Scope::Identity] {
+        assert!(
+            rules.scopes[&scope].lines.is_literal(),
+            "scope {scope}: a rule without a required literal makes every console scan slow"
+        );
+    }
+}
+
+/// Every console of testdata/, scanned with the literal search and with
+/// the patterns alone, gives the same signals.
+#[test]
+fn the_literal_search_finds_what_the_patterns_find() {
+    let rules = RuleSet::builtin();
+    let slow = rules.without_literal_search();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut files = 0;
+    let mut signals = 0;
+    for entry in walkdir::WalkDir::new(&root).into_iter().flatten() {
+        let name = entry.file_name().to_string_lossy();
+        if !entry.file_type().is_file()
+            || !(name.ends_with(".log") || name.ends_with(".journal") || name.ends_with(".txt"))
+        {
+            continue;
+        }
+        let text = std::fs::read(entry.path()).unwrap();
+        for scope in [Scope::Console, Scope::Identity, Scope::Message] {
+            let fast = scan(&rules, scope, &text, 1);
+            assert_eq!(
+                fast,
+                scan(&slow, scope, &text, 1),
+                "{}",
+                entry.path().display()
+            );
+            signals += fast.len();
+        }
+        files += 1;
+    }
+    assert!(
+        files > 20 && signals > 200,
+        "{files} files, {signals} signals"
+    );
+}
+
+#[test]
+fn lines_are_counted_as_the_index_counts_them() {
+    for text in [&b""[..], b"a", b"a\n", b"a\nb", b"a\n\nb\n", b"\n"] {
+        assert_eq!(
+            LineIndex::count_lines(text),
+            LineIndex::new(text).count(text),
+            "{text:?}"
+        );
+    }
+}
+
+/// The built-in rules with and without the literal search, built once.
+static BOTH: std::sync::LazyLock<(RuleSet, RuleSet)> = std::sync::LazyLock::new(|| {
+    let rules = RuleSet::builtin();
+    let slow = rules.without_literal_search();
+    (rules, slow)
+});
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(192))]
+
+    /// Any text made of the rules' own example lines (which stand next to
+    /// and inside each other, cut, coloured, CRLF-ended) gives the same
+    /// signals with the literal search as with the patterns alone.
+    #[test]
+    fn the_literal_search_agrees_on_any_mix_of_example_lines(
+        picks in proptest::collection::vec((0usize..10_000, 0usize..4, 0usize..64), 1..24)
+    ) {
+        let (rules, slow) = &*BOTH;
+        let examples: Vec<&str> = rules
+            .rules
+            .iter()
+            .flat_map(|r| r.must_match.iter().chain(&r.must_not_match))
+            .map(String::as_str)
+            .collect();
+        let mut text = Vec::new();
+        for (i, how, cut) in picks {
+            let line = examples[i % examples.len()].as_bytes();
+            match how {
+                0 => text.extend_from_slice(line),
+                1 => {
+                    text.extend_from_slice(b"\x1b[32m");
+                    text.extend_from_slice(line);
+                    text.extend_from_slice(b"\x1b[0m\r");
+                }
+                2 => text.extend_from_slice(&line[..cut.min(line.len())]),
+                _ => {
+                    // Two examples on one line.
+                    text.extend_from_slice(&line[cut.min(line.len())..]);
+                    text.push(b' ');
+                    text.extend_from_slice(examples[(i / 7) % examples.len()].as_bytes());
+                }
+            }
+            text.push(b'\n');
+        }
+        for scope in [Scope::Console, Scope::Identity, Scope::Message, Scope::Sweep] {
+            proptest::prop_assert_eq!(scan(rules, scope, &text, 1), scan(slow, scope, &text, 1));
+        }
+    }
+}

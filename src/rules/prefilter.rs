@@ -1,0 +1,342 @@
+//! Which lines a scope's rules could match, found without running them.
+//!
+//! From each rule's pattern comes a small set of literals one of which
+//! stands in every match (a required factor, ripgrep's and RE2's idea: for
+//! `[Tt]oo ?[Mm]any ?[Rr]equests` that is `equests`, not the 34 spellings of
+//! its start). A scope's literals, a few dozen, go to one multi-literal
+//! searcher (SIMD Teddy), which passes over a console many times faster than
+//! the rules' combined automaton; only the lines holding a literal are then
+//! matched against the rules. A scope with a rule that gives no such set
+//! (a pattern that can start anywhere, or too many literals) is searched
+//! with all of its patterns at once instead: slower, never wrong.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex_automata::meta::Regex;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, HirKind};
+
+/// More literals than this and the searcher loses its SIMD path.
+const MAX_LITERALS: usize = 64;
+
+/// Finds the lines worth matching, and on a line the patterns worth
+/// running.
+#[derive(Clone, Debug)]
+pub(super) enum LineFinder {
+    /// One of these literals stands in every match: `searcher` finds the
+    /// next (leftmost-first, which has the SIMD path), `on_line` every one
+    /// on a line (overlapping), and `patterns[k]` are the patterns
+    /// (indices into the scope's) that literal `k` stands for.
+    Literals {
+        searcher: AhoCorasick,
+        on_line: AhoCorasick,
+        patterns: Vec<Vec<usize>>,
+    },
+    /// The scope's patterns, searched together.
+    Patterns(Box<Regex>),
+}
+
+impl LineFinder {
+    /// The finder for `patterns` (compiled as the rules are: bytes, no
+    /// Unicode classes, `^`/`$` at line ends, within `size_limit`).
+    pub(super) fn new(patterns: &[&str], size_limit: usize) -> Result<LineFinder, String> {
+        let found = literals(patterns).and_then(|(lits, of)| {
+            let build = |kind| AhoCorasick::builder().match_kind(kind).build(&lits).ok();
+            Some(LineFinder::Literals {
+                searcher: build(MatchKind::LeftmostFirst)?,
+                on_line: build(MatchKind::Standard)?,
+                patterns: of,
+            })
+        });
+        match found {
+            Some(f) => Ok(f),
+            None => LineFinder::patterns(patterns, size_limit),
+        }
+    }
+
+    /// The finder that runs the patterns themselves.
+    pub(super) fn patterns(patterns: &[&str], size_limit: usize) -> Result<LineFinder, String> {
+        // `$` also before a `\r\n`: the rules match lines without it.
+        Regex::builder()
+            .syntax(syntax().crlf(true))
+            .configure(
+                Regex::config()
+                    .nfa_size_limit(Some(size_limit))
+                    .hybrid_cache_capacity(size_limit),
+            )
+            .build_many(patterns)
+            .map(|re| LineFinder::Patterns(Box::new(re)))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Whether this finder is the fast one.
+    #[cfg(test)]
+    pub(super) fn is_literal(&self) -> bool {
+        matches!(self, LineFinder::Literals { .. })
+    }
+
+    /// The next line from `at` (a line start) that may hold a match: its
+    /// start and its end (the offset of its `\n`, or the text's end).
+    pub(super) fn next_line(&self, text: &[u8], at: usize) -> Option<(usize, usize)> {
+        let hit = match self {
+            LineFinder::Literals { searcher, .. } => searcher
+                .find(aho_corasick::Input::new(text).range(at..))?
+                .start(),
+            LineFinder::Patterns(re) => re
+                .find(regex_automata::Input::new(text).range(at..))?
+                .start(),
+        };
+        let start = memchr::memrchr(b'\n', &text[at..hit]).map_or(at, |i| at + i + 1);
+        let end = memchr::memchr(b'\n', &text[hit..]).map_or(text.len(), |i| hit + i);
+        Some((start, end))
+    }
+
+    /// The patterns that may match `line`, ascending, into `out`; `false`
+    /// when this finder cannot tell (then any may).
+    pub(super) fn patterns_on(&self, line: &[u8], out: &mut Vec<usize>) -> bool {
+        out.clear();
+        let LineFinder::Literals {
+            on_line, patterns, ..
+        } = self
+        else {
+            return false;
+        };
+        for m in on_line.find_overlapping_iter(line) {
+            out.extend_from_slice(&patterns[m.pattern().as_usize()]);
+        }
+        out.sort_unstable();
+        out.dedup();
+        true
+    }
+}
+
+/// How the rules are parsed (as `regex` compiles them in `rules`).
+fn syntax() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+        .multi_line(true)
+}
+
+/// The literals of every pattern and, for each, the patterns it stands
+/// for; `None` when one pattern gives none or there are too many for the
+/// fast searcher.
+#[allow(clippy::type_complexity)]
+fn literals(patterns: &[&str]) -> Option<(Vec<Vec<u8>>, Vec<Vec<usize>>)> {
+    let hirs: Vec<Hir> = patterns
+        .iter()
+        .map(|p| regex_automata::util::syntax::parse_with(p, &syntax()).ok())
+        .collect::<Option<_>>()?;
+    // Each literal's place costs more until they fit the searcher: fewer,
+    // shorter literals (a common start) rather than the slow path.
+    [2, 8, 32, 128]
+        .into_iter()
+        .find_map(|place| literals_at(&hirs, place))
+}
+
+#[allow(clippy::type_complexity)]
+fn literals_at(hirs: &[Hir], place: usize) -> Option<(Vec<Vec<u8>>, Vec<Vec<usize>>)> {
+    let mut of_pattern = Vec::new();
+    for hir in hirs {
+        of_pattern.push(required(hir, place)?);
+    }
+    let mut all: Vec<&Vec<u8>> = of_pattern.iter().flatten().collect();
+    all.sort();
+    all.dedup();
+    // A literal holding another is found through the shorter one, which
+    // then stands for both literals' patterns.
+    let kept: Vec<Vec<u8>> = all
+        .iter()
+        .filter(|l| {
+            !all.iter()
+                .any(|o| o.len() < l.len() && memchr::memmem::find(l, o).is_some())
+        })
+        .map(|l| l.to_vec())
+        .collect();
+    if kept.is_empty() || kept.len() > MAX_LITERALS {
+        return None;
+    }
+    let stands_for = kept
+        .iter()
+        .map(|k| {
+            (0..hirs.len())
+                .filter(|&p| {
+                    of_pattern[p]
+                        .iter()
+                        .any(|l| memchr::memmem::find(l, k).is_some())
+                })
+                .collect()
+        })
+        .collect();
+    Some((kept, stands_for))
+}
+
+/// A set of literals one of which occurs in every match of `h`: the
+/// literals it starts with when they are few and not short (a rule's
+/// author puts the distinctive word first, and length alone cannot tell
+/// `version=` on every line from `run:` on two), else the cheapest found
+/// inside it, among the starts of each tail of a concatenation and each
+/// part that every match goes through.
+pub(super) fn required(h: &Hir, place: usize) -> Option<Vec<Vec<u8>>> {
+    // Fewer start literals are taken as the places cost more.
+    let max_start = 8 / place.min(8);
+    if let Some(start) = prefixes(h).map(|s| merge_common_starts(&s))
+        && start.len() <= max_start
+        && start.iter().all(|l| l.len() >= 4)
+    {
+        return Some(start);
+    }
+    let mut best: Option<Vec<Vec<u8>>> = None;
+    let mut consider = |c: Option<Vec<Vec<u8>>>| {
+        let Some(c) = c else { return };
+        let common = common_prefix(&c);
+        for c in [merge_common_starts(&c), common] {
+            if !c.is_empty()
+                && best
+                    .as_ref()
+                    .is_none_or(|b| cost(&c, place) < cost(b, place))
+            {
+                best = Some(c);
+            }
+        }
+    };
+    consider(prefixes(h));
+    match h.kind() {
+        HirKind::Capture(c) => consider(required(&c.sub, place)),
+        HirKind::Repetition(r) if r.min >= 1 => consider(required(&r.sub, place)),
+        HirKind::Alternation(alts) => consider(
+            alts.iter()
+                .map(|a| required(a, place))
+                .collect::<Option<Vec<_>>>()
+                .map(|sets| sets.concat()),
+        ),
+        HirKind::Concat(parts) => {
+            for i in 0..parts.len() {
+                consider(prefixes(&Hir::concat(parts[i..].to_vec())));
+                consider(required(&parts[i], place));
+            }
+        }
+        _ => {}
+    }
+    best
+}
+
+/// The literals every match of `h` starts with, when there are finitely
+/// many, none empty and none across a line end.
+fn prefixes(h: &Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(h);
+    let lits: Vec<Vec<u8>> = seq
+        .literals()?
+        .iter()
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+    let usable = !lits.is_empty() && lits.iter().all(|l| !l.is_empty() && !l.contains(&b'\n'));
+    usable.then_some(lits)
+}
+
+/// The longest start all of `set` share, as a set of one (none when
+/// they share nothing).
+fn common_prefix(set: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let Some(first) = set.first() else {
+        return Vec::new();
+    };
+    let n = set.iter().fold(first.len(), |n, l| {
+        n.min(l.iter().zip(first).take_while(|(a, b)| a == b).count())
+    });
+    if n == 0 {
+        Vec::new()
+    } else {
+        vec![first[..n].to_vec()]
+    }
+}
+
+/// `set` with literals sharing a start of four bytes or more replaced by
+/// that start: one literal instead of `run:\t` and `run: `.
+fn merge_common_starts(set: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut sorted = set.to_vec();
+    sorted.sort();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for l in sorted {
+        if let Some(last) = out.last_mut() {
+            let n = last.iter().zip(&l).take_while(|(a, b)| a == b).count();
+            if n >= 4 {
+                last.truncate(n);
+                continue;
+            }
+        }
+        out.push(l);
+    }
+    out
+}
+
+/// What a set costs the searcher: each literal, more so when short (a
+/// short literal, a word like `any `, is found on many lines that the
+/// rules then reject): each byte short of ten doubles it. Each literal
+/// also takes one of the searcher's few dozen places, at `place`.
+fn cost(set: &[Vec<u8>], place: usize) -> usize {
+    set.iter()
+        .map(|l| place + (1 << 10usize.saturating_sub(l.len())))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(pattern: &str) -> Vec<String> {
+        let hir = regex_automata::util::syntax::parse_with(pattern, &syntax()).unwrap();
+        let mut v: Vec<String> = required(&hir, 2)
+            .unwrap_or_default()
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_case_class_at_the_start_gives_a_factor_from_further_in() {
+        assert_eq!(
+            of("(?P<sign>[Tt]oo ?[Mm]any ?[Rr]equests|[Pp]ull rate limit)"),
+            ["Pull rate limit", "equests", "pull rate limit"]
+        );
+        // A few start literals are taken as they are, spacing merged.
+        assert_eq!(of(r"\brun:[ \t]+start"), ["run:"]);
+        assert_eq!(
+            of("(?P<sign>toomanyrequests|Too Many Requests|[Pp]ull rate limit)"),
+            [
+                "Pull rate limit",
+                "Too Many Requests",
+                "pull rate limit",
+                "toomanyrequests"
+            ]
+        );
+        assert_eq!(of(r"\bdeploy-count=(?P<n>\d+)\b"), ["deploy-count="]);
+    }
+
+    #[test]
+    fn a_pattern_that_can_start_anywhere_gives_none() {
+        assert!(of(r".*x?").is_empty());
+        assert!(of(r"[a-z]+ failed").contains(&" failed".to_string()));
+        assert!(literals(&[r"\bFATA\b", r"\w+"]).is_none());
+        let (kept, of) = literals(&["FATA deploy", "FATA", "x+ FATAL"]).unwrap();
+        assert_eq!((kept, of), (vec![b"FATA".to_vec()], vec![vec![0, 1, 2]]));
+    }
+
+    #[test]
+    fn the_next_line_is_the_one_holding_a_literal() {
+        let finder = LineFinder::new(&["needle", r"other\d", r"an? needle"], 1 << 20).unwrap();
+        assert!(finder.is_literal());
+        let mut on = Vec::new();
+        assert!(finder.patterns_on(b"b needle c other1", &mut on));
+        assert_eq!(on, [0, 1, 2]);
+        assert!(finder.patterns_on(b"other", &mut on));
+        assert_eq!(on, [1]);
+        let text = b"a\nb needle c\nd\nother7\n";
+        assert_eq!(finder.next_line(text, 0), Some((2, 12)));
+        assert_eq!(finder.next_line(text, 13), Some((15, 21)));
+        assert_eq!(finder.next_line(text, 22), None);
+        let slow = LineFinder::new(&[r"(?P<x>[a-z]{3})$", r"(?P<x>[0-9]{3})$"], 1 << 20).unwrap();
+        assert!(!slow.is_literal());
+        assert_eq!(slow.next_line(b"x\nthe end\nneed\n", 0), Some((2, 9)));
+    }
+}
