@@ -264,31 +264,45 @@ impl<'r> Scanner<'r> {
                 .scan(scope, chunk, &self.path, first, &mut self.caps, self.year);
             self.out.signals.extend(found);
         }
-        let lines = LineIndex::new(chunk);
-        let count = lines.count(chunk);
+        // Only the head and the tail are read line by line: the whole
+        // chunk is counted, not indexed.
+        let count = LineIndex::count_lines(chunk);
         if self.out.console.first.is_none() {
-            for n in 0..count.min(TAIL_LINES) {
-                let p = self.rules.prefix(lines.line(chunk, n), self.year);
+            let end = memchr::memchr_iter(b'\n', chunk)
+                .nth(TAIL_LINES - 1)
+                .map_or(chunk.len(), |i| i + 1);
+            let head = &chunk[..end];
+            let lines = LineIndex::new(head);
+            for n in 0..lines.count(head) {
+                let p = self.rules.prefix(lines.line(head, n), self.year);
                 if p.time.is_some() && !p.relative {
                     self.out.console.first = p.time;
                     break;
                 }
             }
         }
-        for n in (count.saturating_sub(TAIL_LINES)..count).rev() {
-            let p = self.rules.prefix(lines.line(chunk, n), self.year);
+        let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+        let start = memchr::memrchr_iter(b'\n', body)
+            .nth(TAIL_LINES - 1)
+            .map_or(0, |i| i + 1);
+        let tail = &chunk[start..];
+        let lines = LineIndex::new(tail);
+        let in_tail = lines.count(tail);
+        for n in (0..in_tail).rev() {
+            let p = self.rules.prefix(lines.line(tail, n), self.year);
             if p.time.is_some() && !p.relative {
                 self.out.console.last = p.time;
                 break;
             }
         }
-        for n in (count.saturating_sub(TAIL_LINES)..count).rev() {
-            let line = lines.line(chunk, n);
+        for n in (0..in_tail).rev() {
+            let line = lines.line(tail, n);
             if self.rules.recognises(Scope::Console, line) {
                 let p = self.rules.prefix(line, self.year);
                 let text = clip_lossy(&line[p.payload.min(line.len())..], 400);
+                let at = count - in_tail + n;
                 self.out.console.last_recognised =
-                    Some((first + n as u32, text.trim().to_string()));
+                    Some((first + at as u32, text.trim().to_string()));
                 break;
             }
         }
