@@ -751,11 +751,6 @@ impl LineIndex {
         LineIndex { starts }
     }
 
-    /// 0-based line of a byte offset.
-    pub fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset) - 1
-    }
-
     /// Line `n` (0-based), without its `\r\n`.
     pub fn line<'a>(&self, text: &'a [u8], n: usize) -> &'a [u8] {
         let start = self.starts[n];
