@@ -239,14 +239,19 @@ fn common_prefix(set: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let Some(first) = set.first() else {
         return Vec::new();
     };
-    let n = set.iter().fold(first.len(), |n, l| {
-        n.min(l.iter().zip(first).take_while(|(a, b)| a == b).count())
-    });
+    let n = set
+        .iter()
+        .fold(first.len(), |n, l| n.min(shared_start(l, first)));
     if n == 0 {
         Vec::new()
     } else {
         vec![first[..n].to_vec()]
     }
+}
+
+/// How many bytes `a` and `b` start with alike.
+fn shared_start(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// `set` with literals sharing a start of four bytes or more replaced by
@@ -257,7 +262,7 @@ fn merge_common_starts(set: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
     for l in sorted {
         if let Some(last) = out.last_mut() {
-            let n = last.iter().zip(&l).take_while(|(a, b)| a == b).count();
+            let n = shared_start(last, &l);
             if n >= 4 {
                 last.truncate(n);
                 continue;
