@@ -110,92 +110,110 @@ fn is_drone_json(head: &[u8]) -> bool {
 
 /// Feeds a plain text stream to the scanner in chunks cut at line ends,
 /// cutting lines longer than [`MAX_LINE`]. `size_hint`: about how many
-/// bytes the stream holds (the read buffer is no larger than that, nor
-/// than a chunk).
+/// bytes the stream holds (a read asks for no more than that, nor than a
+/// chunk).
+///
+/// The stream is read straight into one buffer, which the chunks are
+/// scanned in place from; only a chunk's partial last line is moved. The
+/// buffer is the thread's, kept from one console to the next: it grows to
+/// the largest a console needed (at most a chunk and a line), and a new
+/// console costs neither an allocation nor freshly zeroed pages.
 pub fn feed_plain(
     mut r: impl Read,
     size_hint: u64,
     scanner: &mut Scanner<'_>,
 ) -> std::io::Result<()> {
+    thread_local! {
+        static BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
     let block_len = usize::try_from(size_hint)
         .unwrap_or(CHUNK)
         .clamp(4096, CHUNK);
-    let mut buf: Vec<u8> = Vec::with_capacity(block_len.min(1 << 16));
+    // Taken, not borrowed: a nested read (none today) gets its own.
+    let mut buf = BUF.take();
+    let res = feed_into(&mut r, block_len, &mut buf, scanner);
+    BUF.set(buf);
+    res
+}
+
+/// [`feed_plain`]'s loop over `buf`; `buf[..filled]` is the unscanned
+/// rest, a partial line of at most [`MAX_LINE`] bytes between reads.
+fn feed_into(
+    r: &mut impl Read,
+    block_len: usize,
+    buf: &mut Vec<u8>,
+    scanner: &mut Scanner<'_>,
+) -> std::io::Result<()> {
+    let mut filled = 0;
     let mut skipping = false;
-    let mut block = vec![0u8; block_len];
     loop {
-        let n = fsx::read_full(&mut r, &mut block)?;
-        let mut data = &block[..n];
+        if buf.len() < filled + block_len {
+            buf.resize(filled + block_len, 0);
+        }
+        let n = fsx::read_full(r, &mut buf[filled..filled + block_len])?;
+        let before = filled;
+        filled += n;
         if skipping {
-            match data.iter().position(|&b| b == b'\n') {
+            // The rest of a cut line, up to its newline, is not scanned.
+            match memchr::memchr(b'\n', &buf[before..filled]) {
                 Some(i) => {
                     skipping = false;
-                    data = &data[i + 1..];
+                    buf.copy_within(before + i + 1..filled, before);
+                    filled -= i + 1;
                 }
-                None => data = &[],
+                None => filled = before,
             }
         }
-        buf.extend_from_slice(data);
-        let eof = n == 0;
-        if eof {
-            if !buf.is_empty() {
-                let (chunk, cut) = cut_long_lines(&buf);
-                scanner.feed(&chunk);
-                for _ in 0..cut {
-                    scanner.long_line();
-                }
+        if n == 0 {
+            if filled > 0 {
+                feed_cut(&buf[..filled], scanner);
             }
             return Ok(());
         }
-        match memchr::memrchr(b'\n', &buf) {
-            Some(i) => {
-                let (chunk, cut) = cut_long_lines(&buf[..=i]);
-                scanner.feed(&chunk);
-                for _ in 0..cut {
-                    scanner.long_line();
-                }
-                buf.drain(..=i);
-            }
-            None if buf.len() > MAX_LINE => {
-                // One line longer than the cap: scan its head, skip the
-                // rest up to the next newline.
-                buf.truncate(MAX_LINE);
-                buf.push(b'\n');
-                scanner.feed(&buf);
-                scanner.long_line();
-                buf.clear();
-                skipping = true;
-            }
-            None => {}
+        if let Some(i) = memchr::memrchr(b'\n', &buf[..filled]) {
+            feed_cut(&buf[..=i], scanner);
+            buf.copy_within(i + 1..filled, 0);
+            filled -= i + 1;
         }
-        if buf.len() > MAX_LINE {
-            // A partial last line already over the cap.
-            buf.truncate(MAX_LINE);
-            buf.push(b'\n');
-            scanner.feed(&buf);
+        if filled > MAX_LINE {
+            // One line longer than the cap (or a partial last line already
+            // over it): scan its head, skip the rest up to the next newline.
+            buf[MAX_LINE] = b'\n';
+            scanner.feed(&buf[..=MAX_LINE]);
             scanner.long_line();
-            buf.clear();
+            filled = 0;
             skipping = true;
         }
-        if buf.capacity() > 2 * CHUNK {
-            buf.shrink_to(CHUNK);
+    }
+}
+
+/// Feeds `chunk` with its long lines cut.
+fn feed_cut(chunk: &[u8], scanner: &mut Scanner<'_>) {
+    let (chunk, cut) = cut_long_lines(chunk);
+    scanner.feed(&chunk);
+    for _ in 0..cut {
+        scanner.long_line();
+    }
+}
+
+/// Whether a line of `chunk` (its last one may lack a newline) is longer
+/// than [`MAX_LINE`]: a jump of a line's length at a time, looking back
+/// from the farthest a line may end for its newline.
+fn has_long_line(chunk: &[u8]) -> bool {
+    let mut start = 0;
+    while chunk.len() - start > MAX_LINE {
+        match memchr::memrchr(b'\n', &chunk[start..=start + MAX_LINE]) {
+            Some(i) => start += i + 1,
+            None => return true,
         }
     }
+    false
 }
 
 /// Cuts every line of `chunk` longer than [`MAX_LINE`] there; answers the
 /// chunk (borrowed when nothing was cut) and how many lines were cut.
 fn cut_long_lines(chunk: &[u8]) -> (std::borrow::Cow<'_, [u8]>, u32) {
-    let mut prev = 0;
-    let mut long = false;
-    for nl in memchr::memchr_iter(b'\n', chunk) {
-        if nl - prev > MAX_LINE {
-            long = true;
-            break;
-        }
-        prev = nl + 1;
-    }
-    if !long && chunk.len() - prev <= MAX_LINE {
+    if !has_long_line(chunk) {
         return (std::borrow::Cow::Borrowed(chunk), 0);
     }
     let mut out = Vec::with_capacity(chunk.len().min(CHUNK + MAX_LINE));
@@ -404,6 +422,76 @@ mod tests {
             .unwrap();
         assert_eq!(timeout.loc.line, Some(lines_before + 1));
         assert_eq!(timeout.message(), "FATA deploy timed out");
+    }
+
+    #[test]
+    fn a_long_line_is_found_by_the_lengths_of_lines_alone() {
+        let naive = |c: &[u8]| c.split(|&b| b == b'\n').any(|l| l.len() > MAX_LINE);
+        let cases: [&[usize]; 8] = [
+            &[0],
+            &[MAX_LINE],
+            &[MAX_LINE + 1],
+            &[5, MAX_LINE, 3],
+            &[MAX_LINE - 1, MAX_LINE + 1],
+            &[MAX_LINE, MAX_LINE, MAX_LINE],
+            &[1, 2, 3, MAX_LINE * 2 + 5, 1],
+            &[MAX_LINE / 2, MAX_LINE / 2, MAX_LINE / 2],
+        ];
+        for lens in cases {
+            for end in [&b""[..], b"\n"] {
+                let mut text: Vec<u8> = lens
+                    .iter()
+                    .map(|&n| vec![b'x'; n])
+                    .collect::<Vec<_>>()
+                    .join(&b'\n');
+                text.extend_from_slice(end);
+                assert_eq!(has_long_line(&text), naive(&text), "{lens:?} {end:?}");
+            }
+        }
+    }
+
+    /// A reader that gives a few bytes at a time.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.1 = self.1 % 5 + 1;
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_same_console_read_whole_or_a_few_bytes_at_a_time() {
+        let rules = RuleSet::builtin();
+        let mut text = Vec::new();
+        for i in 0..3000 {
+            text.extend_from_slice(format!("line {i} of noise\n").as_bytes());
+            if i % 700 == 0 {
+                text.extend_from_slice(b"no space left on device\n");
+                text.extend(std::iter::repeat_n(b'y', MAX_LINE + 3));
+                text.push(b'\n');
+            }
+        }
+        text.extend_from_slice(b"FATA deploy timed out");
+        let scan = |r: &mut dyn Read, hint: u64| {
+            let mut s = Scanner::new(Path::new("c.log"), &rules, opts(), 2026);
+            feed_plain(r, hint, &mut s).unwrap();
+            let out = s.finish();
+            let at: Vec<(String, Option<u32>)> = out
+                .signals
+                .iter()
+                .map(|s| (s.rule.clone(), s.loc.line))
+                .collect();
+            (out.console.lines, out.console.long_lines, at)
+        };
+        let whole = scan(&mut &text[..], text.len() as u64 + 1);
+        assert_eq!(whole.1, 5);
+        assert_eq!(whole.2.len(), 7, "{:?}", whole.2);
+        assert_eq!(whole, scan(&mut Trickle(&text, 0), 0));
+        assert_eq!(whole, scan(&mut &text[..], CHUNK as u64));
     }
 
     #[test]
