@@ -239,8 +239,10 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     by_id: HashMap<String, usize>,
     scopes: HashMap<Scope, ScopeSet>,
-    /// Prefix rules, in file order.
-    prefixes: Vec<usize>,
+    /// Prefix rules, in file order, each with its pattern compiled for an
+    /// anchored search (a line without that prefix is refused at its first
+    /// bytes, not searched through).
+    prefixes: Vec<(usize, prefilter::Anchored)>,
     /// Names this reader: the tool's version and the rule files' text. An
     /// index of summaries made by another reader is read again.
     digest: String,
@@ -406,7 +408,21 @@ impl RuleSet {
         for (i, r) in rules.iter().enumerate() {
             grouped.entry(r.scope).or_default().push(i);
         }
-        let prefixes = grouped.get(&Scope::Prefix).cloned().unwrap_or_default();
+        let prefixes = grouped
+            .get(&Scope::Prefix)
+            .into_iter()
+            .flatten()
+            .map(|&i| {
+                prefilter::Anchored::new(&rules[i].pattern, SIZE_LIMIT)
+                    .map(|a| (i, a))
+                    .map_err(|e| {
+                        Error::usage(format!(
+                            "{}: rule {}: bad pattern: {e}",
+                            rules[i].file, rules[i].id
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
         for (scope, idx) in grouped {
             let patterns: Vec<&str> = idx.iter().map(|&i| rules[i].pattern.as_str()).collect();
             let lines = prefilter::LineFinder::new(&patterns, SIZE_LIMIT)
@@ -487,21 +503,19 @@ impl RuleSet {
         let mut at = 0;
         for _ in 0..4 {
             let rest = &line[at..];
-            let hit = self.prefixes.iter().find_map(|&i| {
-                let r = &self.rules[i];
-                let c = r.regex.captures(rest)?;
-                let m = c.get(0)?;
-                (m.start() == 0 && m.end() > 0).then_some((r, c))
-            });
-            let Some((rule, caps)) = hit else { break };
+            let hit = self
+                .prefixes
+                .iter()
+                .find_map(|(i, re)| Some((&self.rules[*i], re.at_start(rest)?)));
+            let Some((rule, m)) = hit else { break };
             if out.time.is_none()
-                && let (Some(t), Some(fmt)) = (caps.name("time"), rule.time_format)
+                && let (Some(t), Some(fmt)) = (m.time, rule.time_format)
             {
-                let text = String::from_utf8_lossy(t.as_bytes());
+                let text = String::from_utf8_lossy(&rest[t]);
                 out.time = fmt.parse(&text, year);
                 out.relative = fmt == TimeFormat::Seconds;
             }
-            at += caps.get(0).map_or(0, |m| m.end());
+            at += m.end;
         }
         out.payload = at;
         out

@@ -109,6 +109,62 @@ impl LineFinder {
     }
 }
 
+/// A prefix rule's pattern searched only at the start of a line: a line
+/// that does not start so is refused at its first bytes.
+#[derive(Clone, Debug)]
+pub(super) struct Anchored {
+    re: Box<Regex>,
+    /// The `time` group's index, when the pattern has one.
+    time: Option<usize>,
+}
+
+/// Where an anchored pattern matched: its end, and the `time` group.
+pub(super) struct AtStart {
+    pub end: usize,
+    pub time: Option<std::ops::Range<usize>>,
+}
+
+impl Anchored {
+    pub(super) fn new(pattern: &str, size_limit: usize) -> Result<Anchored, String> {
+        let re = Regex::builder()
+            .syntax(syntax())
+            .configure(
+                Regex::config()
+                    .nfa_size_limit(Some(size_limit))
+                    .hybrid_cache_capacity(size_limit),
+            )
+            .build(pattern)
+            .map_err(|e| e.to_string())?;
+        let time = re
+            .group_info()
+            .to_index(regex_automata::util::primitives::PatternID::ZERO, "time");
+        Ok(Anchored {
+            re: Box::new(re),
+            time,
+        })
+    }
+
+    /// The match at the start of `line`, when there is one that is not
+    /// empty.
+    pub(super) fn at_start(&self, line: &[u8]) -> Option<AtStart> {
+        let input = regex_automata::Input::new(line).anchored(regex_automata::Anchored::Yes);
+        // Most lines are refused here, without captures.
+        let end = self.re.search_half(&input)?.offset();
+        if end == 0 {
+            return None;
+        }
+        let time = match self.time {
+            Some(g) => {
+                let mut caps = self.re.create_captures();
+                self.re.search_captures(&input, &mut caps);
+                caps.get_group(g).map(|s| s.range())
+            }
+            None => None,
+        };
+        Some(AtStart { end, time })
+    }
+}
+
 /// How the rules are parsed (as `regex` compiles them in `rules`).
 fn syntax() -> regex_automata::util::syntax::Config {
     regex_automata::util::syntax::Config::new()

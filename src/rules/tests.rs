@@ -101,6 +101,57 @@ fn payload_rules_match_after_any_prefix_and_the_prefix_gives_the_time() {
     }
 }
 
+/// The prefix read through anchored patterns is the one the rules' own
+/// regexes give (the first prefix rule whose leftmost match starts the
+/// line, repeatedly), on every example line of every rule, with and
+/// without prefixes stacked before it.
+#[test]
+fn the_anchored_prefix_read_is_the_rules_own() {
+    let rules = RuleSet::builtin();
+    let by_regex = |line: &[u8]| -> (usize, Option<String>) {
+        let (mut at, mut time) = (0, None);
+        for _ in 0..4 {
+            let rest = &line[at..];
+            let hit = rules.prefixes.iter().find_map(|(i, _)| {
+                let r = &rules.rules[*i];
+                let c = r.regex.captures(rest)?;
+                let m = c.get(0)?;
+                (m.start() == 0 && m.end() > 0).then_some((r, c))
+            });
+            let Some((rule, c)) = hit else { break };
+            if time.is_none()
+                && let (Some(t), Some(f)) = (c.name("time"), rule.time_format)
+            {
+                time = f
+                    .parse(&String::from_utf8_lossy(t.as_bytes()), 2026)
+                    .map(|t| t.to_string());
+            }
+            at += c.get(0).map_or(0, |m| m.end());
+        }
+        (at, time)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for r in rules.rules() {
+        for ex in r.must_match.iter().chain(&r.must_not_match) {
+            lines.push(ex.clone());
+            lines.push(format!("Jun 17 03:09:12 cc-ci python3[7]: {ex}"));
+            lines.push(format!("[cc-ci:42] 2026-06-17T03:09:12Z {ex}"));
+        }
+    }
+    let mut with_prefix = 0;
+    for line in &lines {
+        let p = rules.prefix(line.as_bytes(), 2026);
+        let want = by_regex(line.as_bytes());
+        assert_eq!((p.payload, p.time.map(|t| t.to_string())), want, "{line:?}");
+        with_prefix += usize::from(p.payload > 0);
+    }
+    assert!(
+        with_prefix * 3 >= lines.len() * 2,
+        "{with_prefix} of {}",
+        lines.len()
+    );
+}
+
 #[test]
 fn no_scanned_rule_anchors_at_the_line_start() {
     for r in RuleSet::builtin().rules() {
