@@ -710,7 +710,11 @@ pub fn pipeline(
     for r in &mut all {
         // Runs the refresh read in full and nobody reports are context too
         // (an isolation rerun that went red): as summaries.
-        let full: Vec<Run> = r.full.drain().map(|(_, v)| ingest::summarise(&v)).collect();
+        let full: Vec<Run> = r
+            .full
+            .drain()
+            .map(|(_, v)| ingest::into_summary(v))
+            .collect();
         context.extend(
             r.summaries
                 .drain()
@@ -1067,11 +1071,12 @@ fn open_root(
         let mut full = HashMap::new();
         ingest::read_parallel(&files, Depth::Full, rules, &tick, |run, w| {
             warnings.extend(w);
-            let s = ingest::summarise(&run);
-            if !run.is_green() {
+            if run.is_green() {
+                summaries.insert(run.id.clone(), ingest::into_summary(run));
+            } else {
+                summaries.insert(run.id.clone(), ingest::summarise(&run));
                 full.insert(run.id.clone(), run);
             }
-            summaries.insert(s.id.clone(), s);
         });
         out.light = summaries
             .values()

@@ -717,22 +717,28 @@ pub fn read_parallel(
 /// A full read reduced to the summary the index keeps: no failure bodies,
 /// at most [`SUMMARY_PER_RULE`] signals per rule.
 pub fn summarise(run: &Run) -> Run {
-    let mut s = run.clone();
+    into_summary(run.clone())
+}
+
+/// [`summarise`] of a run no longer needed in full: nothing is copied.
+pub fn into_summary(mut s: Run) -> Run {
     s.depth = Depth::Summary;
     for t in &mut s.tests {
         t.detail = None;
     }
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    s.signals = run
-        .signals
-        .iter()
-        .filter(|sig| {
-            let n = seen.entry(sig.rule.as_str()).or_default();
-            *n += 1;
-            *n <= SUMMARY_PER_RULE
-        })
-        .cloned()
-        .collect();
+    let keep: Vec<bool> = {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        s.signals
+            .iter()
+            .map(|sig| {
+                let n = seen.entry(sig.rule.as_str()).or_default();
+                *n += 1;
+                *n <= SUMMARY_PER_RULE
+            })
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    s.signals.retain(|_| keep.next().unwrap_or(true));
     s
 }
 

@@ -314,7 +314,12 @@ fn read_all(
         if failed.is_some() {
             return;
         }
-        let summary = ingest::summarise(&run);
+        // A run kept in full is copied for its summary; any other is moved.
+        let (summary, run) = if keep_full && !run.is_green() {
+            (ingest::summarise(&run), Some(run))
+        } else {
+            (ingest::into_summary(run), None)
+        };
         let text = serde_json::to_string(&summary).unwrap_or_default();
         let warns = serde_json::to_string(&w.into_vec()).unwrap_or_else(|_| "[]".into());
         let res = ins.execute(params![
@@ -329,12 +334,12 @@ fn read_all(
             text,
             warns,
         ]);
-        match res {
-            Err(e) => failed = Some(e),
-            Ok(_) if keep_full && !run.is_green() => {
+        match (res, run) {
+            (Err(e), _) => failed = Some(e),
+            (Ok(_), Some(run)) => {
                 full.insert(run.id.clone(), run);
             }
-            Ok(_) => {}
+            (Ok(_), None) => {}
         }
     });
     match failed {
