@@ -695,6 +695,9 @@ pub fn read_parallel(
             let send = send.clone();
             let next = &next;
             s.spawn(move || {
+                // A worker's own copy: each compiled pattern then has its
+                // own match cache, not one every worker takes turns at.
+                let rules = &rules.clone();
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(f) = files.get(i) else { break };
