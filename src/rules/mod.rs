@@ -571,7 +571,7 @@ impl RuleSet {
                     continue;
                 }
                 let rule = &self.rules[idx];
-                if alone && !rule.regex.is_match(raw) {
+                if alone && !(scope_set.lines.confirms(pattern, raw) && rule.regex.is_match(raw)) {
                     continue;
                 }
                 let Some(c) = rule.regex.captures(raw) else {

@@ -6,7 +6,10 @@
 //! its start). A scope's literals, a few dozen, go to one multi-literal
 //! searcher (SIMD Teddy), which passes over a console many times faster than
 //! the rules' combined automaton; only the lines holding a literal are then
-//! matched against the rules. A scope with a rule that gives no such set
+//! matched against the rules, each rule only where its own literal stands
+//! and one literal of each of its confirming sets too (the further parts
+//! every match holds: `status=0` in the health rule found by `http`, which
+//! stands on every health line). A scope with a rule that gives no such set
 //! (a pattern that can start anywhere, or too many literals) is searched
 //! with all of its patterns at once instead: slower, never wrong.
 
@@ -30,6 +33,10 @@ pub(super) enum LineFinder {
         searcher: AhoCorasick,
         on_line: AhoCorasick,
         patterns: Vec<Vec<usize>>,
+        /// For each pattern, further sets of literals one of each of which
+        /// stands in every match (`status=0` beside the `http` it was found
+        /// by): a line failing one is not matched.
+        confirm: Vec<Vec<Vec<memchr::memmem::Finder<'static>>>>,
     },
     /// The scope's patterns, searched together.
     Patterns(Box<Regex>),
@@ -41,10 +48,32 @@ impl LineFinder {
     pub(super) fn new(patterns: &[&str], size_limit: usize) -> Result<LineFinder, String> {
         let found = literals(patterns).and_then(|(lits, of)| {
             let build = |kind| AhoCorasick::builder().match_kind(kind).build(&lits).ok();
+            let confirm = patterns
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let own: Vec<Vec<u8>> = (0..lits.len())
+                        .filter(|&k| of[k].contains(&i))
+                        .map(|k| lits[k].clone())
+                        .collect();
+                    let hir = regex_automata::util::syntax::parse_with(p, &syntax()).ok();
+                    hir.map(|h| confirm_sets(&h, &own)).unwrap_or_default()
+                })
+                .map(|sets| {
+                    sets.iter()
+                        .map(|set| {
+                            set.iter()
+                                .map(|l| memchr::memmem::Finder::new(l).into_owned())
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
             Some(LineFinder::Literals {
                 searcher: build(MatchKind::LeftmostFirst)?,
                 on_line: build(MatchKind::Standard)?,
                 patterns: of,
+                confirm,
             })
         });
         match found {
@@ -88,6 +117,17 @@ impl LineFinder {
         let start = memchr::memrchr(b'\n', &text[at..hit]).map_or(at, |i| at + i + 1);
         let end = memchr::memchr(b'\n', &text[hit..]).map_or(text.len(), |i| hit + i);
         Some((start, end))
+    }
+
+    /// Whether `line` holds one literal of each of `pattern`'s confirming
+    /// sets (always, for a finder that has none).
+    pub(super) fn confirms(&self, pattern: usize, line: &[u8]) -> bool {
+        let LineFinder::Literals { confirm, .. } = self else {
+            return true;
+        };
+        confirm[pattern]
+            .iter()
+            .all(|set| set.iter().any(|f| f.find(line).is_some()))
     }
 
     /// The patterns that may match `line`, ascending, into `out`; `false`
@@ -276,6 +316,76 @@ pub(super) fn required(h: &Hir, place: usize) -> Option<Vec<Vec<u8>>> {
     best
 }
 
+/// Most confirming sets kept per pattern, and most literals in one.
+const MAX_CONFIRM_SETS: usize = 4;
+const MAX_CONFIRM_LITERALS: usize = 4;
+
+/// Sets of literals, one of each of which stands in every match of `h`
+/// (the starts of a concatenation's tails, a part's own, an alternation's
+/// branches' together), small and of literals of three bytes or more,
+/// other than one a line found by the pattern's own literals (`searched`)
+/// holds already: each is a cheap
+/// `memmem` that spares the pattern's own match on most lines where it
+/// cannot match. Longest shortest literal first.
+pub(super) fn confirm_sets(h: &Hir, searched: &[Vec<u8>]) -> Vec<Vec<Vec<u8>>> {
+    let mut all = Vec::new();
+    collect_required(h, &mut all);
+    let mut sets: Vec<Vec<Vec<u8>>> = all
+        .into_iter()
+        .map(|mut set| {
+            set.sort();
+            set.dedup();
+            set
+        })
+        .filter(|set| {
+            !set.is_empty()
+                && set.len() <= MAX_CONFIRM_LITERALS
+                && set.iter().all(|l| l.len() >= 3)
+                // Whichever literal the line was found by holds one.
+                && !searched
+                    .iter()
+                    .all(|s| set.iter().any(|l| memchr::memmem::find(s, l).is_some()))
+        })
+        .collect();
+    sets.sort_by_key(|set| std::cmp::Reverse(set.iter().map(Vec::len).min()));
+    sets.dedup();
+    sets.truncate(MAX_CONFIRM_SETS);
+    sets
+}
+
+/// Every set [`required`] considers for `h`, into `out`.
+fn collect_required(h: &Hir, out: &mut Vec<Vec<Vec<u8>>>) {
+    if let Some(p) = prefixes(h) {
+        out.push(merge_common_starts(&p));
+    }
+    match h.kind() {
+        HirKind::Capture(c) => collect_required(&c.sub, out),
+        HirKind::Repetition(r) if r.min >= 1 => collect_required(&r.sub, out),
+        HirKind::Alternation(alts) => {
+            // Each branch's set of the longest shortest literal, together.
+            let best = |a: &Hir| {
+                let mut sets = Vec::new();
+                collect_required(a, &mut sets);
+                sets.into_iter()
+                    .filter(|s| !s.is_empty())
+                    .max_by_key(|s| (s.iter().map(Vec::len).min(), std::cmp::Reverse(s.len())))
+            };
+            if let Some(sets) = alts.iter().map(best).collect::<Option<Vec<_>>>() {
+                out.push(sets.concat());
+            }
+        }
+        HirKind::Concat(parts) => {
+            for i in 0..parts.len() {
+                if let Some(p) = prefixes(&Hir::concat(parts[i..].to_vec())) {
+                    out.push(merge_common_starts(&p));
+                }
+                collect_required(&parts[i], out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The literals every match of `h` starts with, when there are finitely
 /// many, none empty and none across a line end.
 fn prefixes(h: &Hir) -> Option<Vec<Vec<u8>>> {
@@ -381,6 +491,56 @@ mod tests {
         assert!(literals(&[r"\bFATA\b", r"\w+"]).is_none());
         let (kept, of) = literals(&["FATA deploy", "FATA", "x+ FATAL"]).unwrap();
         assert_eq!((kept, of), (vec![b"FATA".to_vec()], vec![vec![0, 1, 2]]));
+    }
+
+    #[test]
+    fn a_pattern_found_by_a_common_start_is_confirmed_by_a_rarer_part() {
+        let bad_gateway = r"(?:https?://[^ \t]+[ \t]+status=|not healthy over HTTPS[ \t]+[^ \t]+[ \t]+\()(?P<status>50[24])\b";
+        let no_answer =
+            r"(?:https?://[^ \t]+[ \t]+status=0{1,3}\b|not healthy over HTTPS[ \t]+\(0\))";
+        let sets = |p: &str| -> Vec<Vec<String>> {
+            let hir = regex_automata::util::syntax::parse_with(p, &syntax()).unwrap();
+            confirm_sets(
+                &hir,
+                &[b"http".to_vec(), b"not healthy over HTTPS".to_vec()],
+            )
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(|l| String::from_utf8_lossy(l).into_owned())
+                    .collect()
+            })
+            .collect()
+        };
+        assert!(sets(bad_gateway).contains(&vec!["502".to_string(), "504".to_string()]));
+        assert!(sets(no_answer).contains(&vec![
+            "not healthy over HTTPS".to_string(),
+            "status=0".to_string()
+        ]));
+        // The set the line was found by is no confirmation.
+        assert!(
+            !sets(no_answer)
+                .iter()
+                .any(|s| s == &["http", "not healthy over HTTPS"])
+        );
+
+        let finder = LineFinder::new(
+            &[r"https?://[^ ]+ status=\d+", bad_gateway, no_answer],
+            1 << 20,
+        )
+        .unwrap();
+        let ok = b"https://x.example/ status=200";
+        let mut on = Vec::new();
+        assert!(finder.patterns_on(ok, &mut on));
+        assert_eq!(on, [0, 1, 2]);
+        let confirmed: Vec<usize> = on
+            .iter()
+            .copied()
+            .filter(|&p| finder.confirms(p, ok))
+            .collect();
+        assert_eq!(confirmed, [0]);
+        assert!(finder.confirms(1, b"https://x.example/ status=502"));
+        assert!(finder.confirms(2, b"https://x.example/ status=000"));
     }
 
     #[test]
