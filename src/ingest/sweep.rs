@@ -8,6 +8,11 @@
 //! project's first testdata assumed (`<time> [<recipe>] <text>`) name
 //! their recipe themselves and are attributed by it.
 //!
+//! `journalctl -u nightly-sweep.service` prints every week's sweep: a
+//! banner after a sweep starts the next one, and only the newest is kept
+//! (a warning says how many the log held and from which line the newest
+//! runs), so a year of sweeps is read in the memory of one.
+//!
 //! Linear in the log: it is read in chunks; the sweep rules are scanned
 //! once per chunk, and the console rules once per entry's block, each
 //! block with its own per-rule cap, so a long sweep neither slows down
@@ -88,7 +93,23 @@ pub fn read(
                 .map_err(|e| fsx::io_problem(&e))?;
         }
     }
+    let (earlier, from) = (reader.earlier, reader.newest_from);
     let sweep = reader.finish();
+    if earlier > 0 {
+        warnings.push(
+            path.display(),
+            format!(
+                "the log holds {} sweeps; only the newest, from line {from}{}, is triaged; \
+                 for an earlier one pass its part of the log \
+                 (journalctl -u nightly-sweep.service --since … --until …)",
+                earlier + 1,
+                sweep
+                    .started
+                    .map(|t| format!(" ({} UTC)", t.strftime("%Y-%m-%d %H:%M")))
+                    .unwrap_or_default()
+            ),
+        );
+    }
     if sweep.entries.is_empty() {
         warnings.push(
             path.display(),
@@ -129,6 +150,12 @@ struct Reader<'r> {
     open: Block,
     /// Legacy `[recipe]` entries by recipe, with their blocks.
     legacy: BTreeMap<String, (usize, Block)>,
+    /// Sweeps before the newest (journald's log of the service holds every
+    /// week's), dropped as the next banner starts; and the newest's first
+    /// line.
+    earlier: usize,
+    newest_from: u32,
+    banner_seen: bool,
 }
 
 impl<'r> Reader<'r> {
@@ -144,7 +171,23 @@ impl<'r> Reader<'r> {
             },
             open: Block::default(),
             legacy: BTreeMap::new(),
+            earlier: 0,
+            newest_from: 1,
+            banner_seen: false,
         }
+    }
+
+    /// A banner at line `n` after a sweep: what was read is dropped, and
+    /// the sweep starts again from this line.
+    fn next_sweep(&mut self, n: u32) {
+        self.earlier += 1;
+        self.sweep = Sweep {
+            path: self.sweep.path.clone(),
+            ..Sweep::default()
+        };
+        self.open = Block::default();
+        self.legacy.clear();
+        self.newest_from = n;
     }
 
     fn read_all(&mut self, r: impl Read) -> std::io::Result<()> {
@@ -266,6 +309,10 @@ impl<'r> Reader<'r> {
     fn sweep_line(&mut self, line: &[u8], n: u32, signals: Vec<Signal>) {
         let has = |id: &str| signals.iter().find(|s| s.rule == id);
         if let Some(b) = has(ids::SWEEP_BANNER) {
+            if self.banner_seen || !self.sweep.entries.is_empty() {
+                self.next_sweep(n);
+            }
+            self.banner_seen = true;
             let list = b.capture("recipes").unwrap_or("");
             self.sweep.enrolled = list
                 .split(',')

@@ -151,3 +151,31 @@ fn a_line_longer_than_the_cap_is_cut_and_the_entries_after_it_read() {
         "the cut line still counts as one"
     );
 }
+
+#[test]
+fn a_log_of_several_weeks_is_its_newest_sweep() {
+    let older = JOURNALD.replace("2026-06-21T", "2026-06-14T");
+    let newest = JOURNALD.replace("2026-06-21T", "2026-06-28T").replace(
+        "sweep: discourse rc=143",
+        "sweep: discourse rc=0 (PASS (promoted))",
+    );
+    let (s, w) = read_text(&format!("{older}{older}{newest}"));
+    let names: Vec<&str> = s.entries.iter().map(|e| e.recipe.as_str()).collect();
+    assert_eq!(names, ["bluesky-pds", "cryptpad", "discourse", "gitea"]);
+    assert_eq!(s.started.unwrap().to_string(), "2026-06-28T03:00:01Z");
+    assert_eq!(s.entries[2].rc, Some(0), "the newest week's discourse");
+    let per_week = JOURNALD.lines().count() as u32;
+    assert_eq!(s.entries[0].loc.line, Some(2 * per_week + 7));
+    assert_eq!(s.lines, 3 * per_week);
+    let said: Vec<String> = w.into_vec().into_iter().map(|w| w.problem).collect();
+    assert!(
+        said.iter().any(|p| p.starts_with(&format!(
+            "the log holds 3 sweeps; only the newest, from line {}",
+            2 * per_week + 1
+        ))),
+        "{said:?}"
+    );
+    // One week alone says nothing of it.
+    let (_, w) = read_text(&newest);
+    assert!(!w.into_vec().iter().any(|w| w.problem.contains("sweeps")));
+}
