@@ -23,7 +23,9 @@
 #   console  one red run with a console of 64, 256 and 512 MiB and one of
 #            a single 1 GiB line: triage of the run and the cold index;
 #   sweep    the sweep-log read against its size: one sweep's journald
-#            log repeated to 1, 2, 4 and 8 MB, with the sweep's 20 runs.
+#            log repeated to 1, 2, 4 and 8 MB (a log of that many weeks,
+#            as journalctl prints the service's; the newest is triaged),
+#            with the sweep's 20 runs.
 # Tables (Markdown, with the goals of issues 10 and 12 beside each figure)
 # are printed at the end and kept in $WORK/results.md.
 #
