@@ -9,13 +9,12 @@
 //! Markdown size cap, the JSON contract, append-only journal writes, and
 //! `explain`'s errors.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ccci_triage::model::{
-    Class, Confidence, Evidence, Fact, FactKind, Failure, Loc, Place, Record, Role, RuledOut, Run,
-    RunKind, Rung, RungTrace, Source, Span, Step, TestSource, Tier, TierResult, TierStatus,
-    Triaged, Verdict, Warning,
+    Captures, Class, Confidence, Evidence, Fact, FactKind, Failure, Loc, Place, Record, Role,
+    RuledOut, Run, RunKind, Rung, RungTrace, Source, Span, Step, TestSource, Tier, TierResult,
+    TierStatus, Triaged, Verdict, Warning,
 };
 use ccci_triage::report::explain::explain;
 use ccci_triage::report::journal::{append, journal};
@@ -100,7 +99,7 @@ fn sign(rule: &str, role: Role, loc: Loc, text: &str, captures: &[(&str, &str)])
             captures: captures
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
+                .collect::<Captures>(),
             summary: String::new(),
             fix: None,
         },

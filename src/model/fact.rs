@@ -6,13 +6,12 @@
 //! [`Source`] (a file line, a git object, a probe or an index command), so
 //! every piece of evidence a verdict cites can be shown and checked.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Evidence, Loc, Role};
+use super::{Captures, Evidence, Loc, Role};
 
 /// Where a fact can be seen again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +158,7 @@ pub enum FactKind {
         rule: String,
         role: Role,
         place: Place,
-        captures: BTreeMap<String, String>,
+        captures: Captures,
         /// What the line means (the rule's summary).
         summary: String,
         /// What to do about it, when the rule says (harness signatures).

@@ -19,7 +19,6 @@ mod sweep;
 mod verdict;
 mod warning;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -189,6 +188,94 @@ impl Role {
     }
 }
 
+/// A rule's named captures (the whole match as `0`): a handful, so a
+/// vector sorted by name, not a map of nodes (a `BTreeMap` leaf takes
+/// over 500 bytes whatever it holds, and every signal and sign has one).
+/// Serialised as a map, in name order, as a `BTreeMap` is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Captures(Vec<(String, String)>);
+
+impl Captures {
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.find(name).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Sets `name` to `value`, replacing what it held.
+    pub fn insert(&mut self, name: String, value: String) {
+        match self.find(&name) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (name, value)),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn find(&self, name: &str) -> std::result::Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+}
+
+impl FromIterator<(String, String)> for Captures {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(it: I) -> Captures {
+        let mut out = Captures::default();
+        for (k, v) in it {
+            out.insert(k, v);
+        }
+        out
+    }
+}
+
+impl<'a> IntoIterator for &'a Captures {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl Serialize for Captures {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Captures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Captures, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Captures;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of capture names to text")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Captures, A::Error> {
+                let mut out = Captures(Vec::with_capacity(map.size_hint().unwrap_or(0).min(16)));
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    out.insert(k, v);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 /// A rule match: a rule recognised a line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signal {
@@ -202,7 +289,7 @@ pub struct Signal {
     /// journald or Drone prefix).
     #[serde(default)]
     pub payload: usize,
-    pub captures: BTreeMap<String, String>,
+    pub captures: Captures,
 }
 
 impl Signal {
@@ -270,5 +357,50 @@ pub fn shell_quote(s: &str) -> String {
         // A NUL cannot be quoted for a shell: show it as text, never as a
         // word that runs.
         Err(_) => format!("'{}'", s.replace('\0', "").replace('\'', "'\\''")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Captures;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn captures_read_and_write_as_the_map_they_replace() {
+        let pairs = [
+            ("url", "https://a/"),
+            ("0", "https://a/ status=200"),
+            ("status", "200"),
+            ("url", "https://b/"),
+        ];
+        let caps: Captures = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(caps.len(), 3);
+        assert_eq!(
+            caps.get("url").map(String::as_str),
+            Some("https://b/"),
+            "the last value wins"
+        );
+        assert_eq!(caps.get("nope"), None);
+        assert_eq!(
+            caps.iter().collect::<Vec<_>>(),
+            map.iter().collect::<Vec<_>>()
+        );
+        let json = serde_json::to_string(&caps).unwrap();
+        assert_eq!(json, serde_json::to_string(&map).unwrap());
+        assert_eq!(serde_json::from_str::<Captures>(&json).unwrap(), caps);
+        // Written in any order, read back in name order.
+        let back: Captures = serde_json::from_str(r#"{"z":"1","a":"2","m":"3"}"#).unwrap();
+        assert_eq!(
+            back.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["a", "m", "z"]
+        );
+        assert!(serde_json::from_str::<Captures>(r#"["a"]"#).is_err());
     }
 }

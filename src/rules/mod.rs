@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr};
 
 use crate::error::{Error, Result};
-use crate::model::{Loc, Role, Signal};
+use crate::model::{Captures, Loc, Role, Signal};
 
 pub use builtin::BUILTIN;
 pub use docs::{README_BEGIN, README_END, readme_table, to_json, to_rows};
@@ -167,13 +167,13 @@ pub struct Rule {
 impl Rule {
     /// Runs the rule on one line; returns its named captures (the whole
     /// match as `0`) when it matches.
-    pub fn captures(&self, line: &str) -> Option<BTreeMap<String, String>> {
+    pub fn captures(&self, line: &str) -> Option<Captures> {
         let caps = self.regex.captures(line.as_bytes())?;
         Some(self.named(&caps))
     }
 
     /// Every match of the rule in `text`, as named captures.
-    pub fn captures_iter(&self, text: &str) -> Vec<BTreeMap<String, String>> {
+    pub fn captures_iter(&self, text: &str) -> Vec<Captures> {
         self.regex
             .captures_iter(text.as_bytes())
             .map(|c| self.named(&c))
@@ -189,8 +189,8 @@ impl Rule {
         self.role.is_trouble()
     }
 
-    fn named(&self, caps: &regex::bytes::Captures<'_>) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
+    fn named(&self, caps: &regex::bytes::Captures<'_>) -> Captures {
+        let mut out = Captures::default();
         if let Some(m) = caps.get(0) {
             out.insert("0".to_string(), clip_lossy(m.as_bytes(), MAX_CAPTURE));
         }
@@ -485,7 +485,7 @@ impl RuleSet {
     }
 
     /// Runs rule `id` on one line.
-    pub fn captures(&self, id: &str, line: &str) -> Option<BTreeMap<String, String>> {
+    pub fn captures(&self, id: &str, line: &str) -> Option<Captures> {
         self.rule(id).captures(line)
     }
 

@@ -1,10 +1,8 @@
 //! Builders for the rungs' table tests: facts in, a look out.
 
-use std::collections::BTreeMap;
-
 use crate::model::{
-    Evidence, Fact, FactKind, Failure, Finding, FindingKind, Loc, Place, Role, RunEnding, Source,
-    TestSource, Tier,
+    Captures, Evidence, Fact, FactKind, Failure, Finding, FindingKind, Loc, Place, Role, RunEnding,
+    Source, TestSource, Tier,
 };
 
 pub fn failure(tier: Tier, test: Option<&str>) -> Failure {
@@ -64,7 +62,7 @@ pub fn sign_with(rule: &str, role: Role, place: Place, caps: &[(&str, &str)]) ->
             captures: caps
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
+                .collect::<Captures>(),
             summary: format!("{rule} summary"),
             fix: (role == Role::Harness).then(|| format!("fix for {rule}")),
         },
