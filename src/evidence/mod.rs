@@ -230,6 +230,8 @@ impl<'a> Gatherer<'a> {
                 "no canonicals read (pass --canonicals DIR)",
             ));
         }
+        // Every failure's facts are held until the report: no slack.
+        facts.shrink_to_fit();
         facts
     }
 

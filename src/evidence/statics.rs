@@ -67,7 +67,7 @@ impl StaticFacts {
         for x in &self.report.findings {
             let first = x.evidence.first();
             facts.push(Fact::new(
-                FactKind::Finding(x.clone()),
+                FactKind::Finding(Box::new(x.clone())),
                 first
                     .map(|e| self.cite(&e.source))
                     .unwrap_or_else(|| self.source_of("compose.yml", None)),

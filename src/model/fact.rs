@@ -184,7 +184,7 @@ pub enum FactKind {
     /// A canonical was written at this version after this red run.
     CanonicalSince { version: String },
     /// A static finding on the recipe at the tested tag.
-    Finding(Finding),
+    Finding(Box<Finding>),
     /// A database service's backup labels do round-trip (dump-only path
     /// and a restore post-hook): the recipe's backup is not the cause.
     BackupRoundTrips { service: String },

@@ -96,7 +96,7 @@ impl<'a> Case<'a> {
 
     pub fn findings(&self) -> impl Iterator<Item = (&'a Fact, &'a Finding)> + '_ {
         self.facts.iter().filter_map(|x| match &x.kind {
-            FactKind::Finding(f) => Some((x, f)),
+            FactKind::Finding(f) => Some((x, &**f)),
             _ => None,
         })
     }

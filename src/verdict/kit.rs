@@ -122,14 +122,14 @@ pub fn canonical_since() -> Fact {
 
 pub fn finding(check: &str, service: &str, kind: FindingKind) -> Fact {
     Fact::new(
-        FactKind::Finding(Finding {
+        FactKind::Finding(Box::new(Finding {
             check: check.into(),
             service: service.into(),
             summary: format!("{check} on {service}"),
             evidence: vec![Evidence::new("compose.yml:3", "x")],
             fix: format!("fix {check}"),
             kind,
-        }),
+        })),
         at(),
         format!("{check} on {service}"),
     )
