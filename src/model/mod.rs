@@ -188,7 +188,8 @@ impl Role {
     }
 }
 
-/// A rule's named captures (the whole match as `0`): a handful, so a
+/// A rule's named captures (and the whole match as `0` where a rule is
+/// run on a text directly, not in a scan): a handful, so a
 /// vector sorted by name, not a map of nodes (a `BTreeMap` leaf takes
 /// over 500 bytes whatever it holds, and every signal and sign has one).
 /// Serialised as a map, in name order, as a `BTreeMap` is.

@@ -169,14 +169,14 @@ impl Rule {
     /// match as `0`) when it matches.
     pub fn captures(&self, line: &str) -> Option<Captures> {
         let caps = self.regex.captures(line.as_bytes())?;
-        Some(self.named(&caps))
+        Some(self.named(&caps, true))
     }
 
     /// Every match of the rule in `text`, as named captures.
     pub fn captures_iter(&self, text: &str) -> Vec<Captures> {
         self.regex
             .captures_iter(text.as_bytes())
-            .map(|c| self.named(&c))
+            .map(|c| self.named(&c, true))
             .collect()
     }
 
@@ -189,9 +189,16 @@ impl Rule {
         self.role.is_trouble()
     }
 
-    fn named(&self, caps: &regex::bytes::Captures<'_>) -> Captures {
+    /// Whether the pattern has a named group.
+    fn has_names(&self) -> bool {
+        self.regex.capture_names().flatten().next().is_some()
+    }
+
+    /// The named groups that took part in the match, and the whole match
+    /// as `0` when `whole`.
+    fn named(&self, caps: &regex::bytes::Captures<'_>, whole: bool) -> Captures {
         let mut out = Captures::default();
-        if let Some(m) = caps.get(0) {
+        if whole && let Some(m) = caps.get(0) {
             out.insert("0".to_string(), clip_lossy(m.as_bytes(), MAX_CAPTURE));
         }
         for name in self.regex.capture_names().flatten() {
@@ -574,8 +581,15 @@ impl RuleSet {
                 if alone && !(scope_set.lines.confirms(pattern, raw) && rule.regex.is_match(raw)) {
                     continue;
                 }
-                let Some(c) = rule.regex.captures(raw) else {
-                    continue;
+                // A signal keeps the named groups only (its text is the
+                // line): a rule without any is not run again to find them.
+                let captures = if rule.has_names() {
+                    let Some(c) = rule.regex.captures(raw) else {
+                        continue;
+                    };
+                    rule.named(&c, false)
+                } else {
+                    Captures::default()
                 };
                 let prefix = self.prefix(raw, year);
                 let text = clip_lossy(raw, MAX_SIGNAL_TEXT);
@@ -590,7 +604,7 @@ impl RuleSet {
                     } else {
                         0
                     },
-                    captures: rule.named(&c),
+                    captures,
                 });
                 caps.take(idx);
             }
