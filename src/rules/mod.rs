@@ -233,7 +233,10 @@ pub fn clip_lossy(bytes: &[u8], max: usize) -> String {
 /// One scope's rules compiled into a single set.
 #[derive(Clone, Debug)]
 struct ScopeSet {
-    set: RegexSet,
+    /// The patterns as one set, for a scope whose lines are found by its
+    /// patterns (a literal scope has no use for it, and it is the largest
+    /// part of the compiled rules).
+    set: Option<RegexSet>,
     /// The lines the set may match.
     lines: prefilter::LineFinder,
     /// Index into `RuleSet::rules` for each pattern of `set`.
@@ -308,6 +311,16 @@ pub struct Prefix {
 
 /// The most compiled program memory a pattern or set may use.
 const SIZE_LIMIT: usize = 64 << 20;
+
+/// A scope's patterns as one set.
+fn pattern_set(patterns: &[&str]) -> std::result::Result<RegexSet, regex::Error> {
+    RegexSetBuilder::new(patterns)
+        .unicode(false)
+        .multi_line(true)
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(SIZE_LIMIT)
+        .build()
+}
 
 fn compile(pattern: &str) -> std::result::Result<Regex, regex::Error> {
     RegexBuilder::new(pattern)
@@ -434,13 +447,14 @@ impl RuleSet {
             let patterns: Vec<&str> = idx.iter().map(|&i| rules[i].pattern.as_str()).collect();
             let lines = prefilter::LineFinder::new(&patterns, SIZE_LIMIT)
                 .map_err(|e| Error::usage(format!("rules of scope {scope}: {e}")))?;
-            let set = RegexSetBuilder::new(&patterns)
-                .unicode(false)
-                .multi_line(true)
-                .size_limit(SIZE_LIMIT)
-                .dfa_size_limit(SIZE_LIMIT)
-                .build()
-                .map_err(|e| Error::usage(format!("rules of scope {scope}: {e}")))?;
+            let set = if lines.is_literal() {
+                None
+            } else {
+                Some(
+                    pattern_set(&patterns)
+                        .map_err(|e| Error::usage(format!("rules of scope {scope}: {e}")))?,
+                )
+            };
             scopes.insert(
                 scope,
                 ScopeSet {
@@ -569,8 +583,8 @@ impl RuleSet {
             // The patterns the line's literals stand for (each then tried
             // alone), else those the set finds.
             let alone = scope_set.lines.patterns_on(raw, &mut on);
-            if !alone {
-                on.extend(scope_set.set.matches(raw).iter());
+            if let (false, Some(set)) = (alone, &scope_set.set) {
+                on.extend(set.matches(raw).iter());
             }
             for &pattern in &on {
                 let idx = scope_set.rules[pattern];
@@ -630,6 +644,7 @@ impl RuleSet {
                 .map(|&i| self.rules[i].pattern.as_str())
                 .collect();
             s.lines = prefilter::LineFinder::patterns(&patterns, SIZE_LIMIT).unwrap();
+            s.set = Some(pattern_set(&patterns).unwrap());
         }
         slow
     }
@@ -641,11 +656,22 @@ impl RuleSet {
         let Some(s) = self.scopes.get(&scope) else {
             return false;
         };
-        s.set.matches(line).iter().any(|p| {
-            // A fact (abra's `FATA …`, a health status) says what the run
-            // was doing; who it is and what is harmless do not.
-            !matches!(self.rules[s.rules[p]].role, Role::Identity | Role::Benign)
-        })
+        // A fact (abra's `FATA …`, a health status) says what the run was
+        // doing; who it is and what is harmless do not.
+        let telling =
+            |p: usize| !matches!(self.rules[s.rules[p]].role, Role::Identity | Role::Benign);
+        let mut on = Vec::new();
+        if s.lines.patterns_on(line, &mut on) {
+            on.into_iter().any(|p| {
+                telling(p)
+                    && s.lines.confirms(p, line)
+                    && self.rules[s.rules[p]].regex.is_match(line)
+            })
+        } else {
+            s.set
+                .as_ref()
+                .is_some_and(|set| set.matches(line).iter().any(telling))
+        }
     }
 
     /// Scans a short text (a failure message and body) as a whole: one

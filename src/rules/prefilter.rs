@@ -98,7 +98,6 @@ impl LineFinder {
     }
 
     /// Whether this finder is the fast one.
-    #[cfg(test)]
     pub(super) fn is_literal(&self) -> bool {
         matches!(self, LineFinder::Literals { .. })
     }

@@ -287,6 +287,7 @@ fn the_literal_search_finds_what_the_patterns_find() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut files = 0;
     let mut signals = 0;
+    let mut recognised = 0;
     for entry in walkdir::WalkDir::new(&root).into_iter().flatten() {
         let name = entry.file_name().to_string_lossy();
         if !entry.file_type().is_file()
@@ -305,11 +306,23 @@ fn the_literal_search_finds_what_the_patterns_find() {
             );
             signals += fast.len();
         }
+        // And the same lines are recognised as what a run was doing.
+        for line in text.split(|&b| b == b'\n') {
+            let told = rules.recognises(Scope::Console, line);
+            assert_eq!(
+                told,
+                slow.recognises(Scope::Console, line),
+                "{}: {:?}",
+                entry.path().display(),
+                String::from_utf8_lossy(line)
+            );
+            recognised += usize::from(told);
+        }
         files += 1;
     }
     assert!(
-        files > 20 && signals > 200,
-        "{files} files, {signals} signals"
+        files > 20 && signals > 200 && recognised > 200,
+        "{files} files, {signals} signals, {recognised} lines recognised"
     );
 }
 
