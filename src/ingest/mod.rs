@@ -120,7 +120,7 @@ pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
             fsx::io_problem(&e)
         ))
     })?;
-    let mut runs: BTreeMap<String, RunFiles> = BTreeMap::new();
+    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
     let mut consoles: BTreeMap<String, PathBuf> = BTreeMap::new();
     let root_c = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     for entry in entries {
@@ -155,15 +155,27 @@ pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
                 );
                 continue;
             }
-            if let Err(e) = std::fs::read_dir(&path) {
-                warnings.push(path.display(), format!("{}, skipped", fsx::io_problem(&e)));
-                continue;
-            }
-            if looks_like_run(&path) {
-                runs.insert(name, RunFiles::listing(&path, warnings));
-            }
+            dirs.push((name, path));
         } else if let Some(id) = name.strip_suffix(".console.log") {
             consoles.insert(id.to_string(), path);
+        }
+    }
+    // Each directory's own files, on every core: a year is a thousand
+    // directories of a few stats and listings each.
+    let listed = par_map(&dirs, |(_, path)| {
+        let mut w = Warnings::new();
+        if let Err(e) = std::fs::read_dir(path) {
+            w.push(path.display(), format!("{}, skipped", fsx::io_problem(&e)));
+            return (None, w);
+        }
+        let files = looks_like_run(path).then(|| RunFiles::listing(path, &mut w));
+        (files, w)
+    });
+    let mut runs: BTreeMap<String, RunFiles> = BTreeMap::new();
+    for ((name, _), (files, w)) in dirs.into_iter().zip(listed) {
+        warnings.extend(w);
+        if let Some(f) = files {
+            runs.insert(name, f);
         }
     }
     for (id, path) in consoles {
@@ -174,10 +186,52 @@ pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
         f.consoles.push((path, "beside the run directory".into()));
     }
     let mut out: Vec<RunFiles> = runs.into_values().collect();
-    for f in &mut out {
-        f.signature = signature(f);
+    let signatures = par_map(&out, signature);
+    for (f, sig) in out.iter_mut().zip(signatures) {
+        f.signature = sig;
     }
     Ok(out)
+}
+
+/// How many threads read runs: one per core, at most 8, at most `jobs`.
+fn workers(jobs: usize) -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+        .min(jobs)
+}
+
+/// `f` of every item, in their order, on [`workers`] threads.
+pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let n = workers(items.len());
+    if n <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<U>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut got = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        got.push((i, f(item)));
+                    }
+                    got
+                })
+            })
+            .collect();
+        for h in handles {
+            let got = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (i, u) in got {
+                out[i] = Some(u);
+            }
+        }
+    });
+    out.into_iter().flatten().collect()
 }
 
 /// A run directory: results.json, a junit/ directory or an abra/ one.
@@ -683,11 +737,7 @@ pub fn read_parallel(
     if files.is_empty() {
         return;
     }
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8)
-        .min(files.len());
+    let workers = workers(files.len());
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         let (send, recv) = std::sync::mpsc::sync_channel::<(Run, Warnings)>(workers * 2);
