@@ -219,6 +219,14 @@ impl Repo {
     /// repository itself. `None` when it is not (a plain folder, a folder
     /// inside some other repository, the `.git` folder) or git is missing.
     pub fn open(dir: &Path) -> Option<Repo> {
+        // Neither a work tree's top (`.git`, a folder or a worktree's file)
+        // nor a bare repository (`HEAD` beside `objects/`): no git is
+        // started to be told so (a run that died before its results.json
+        // has its checkout asked for the tag it tested).
+        let bare_layout = dir.join("HEAD").is_file() && dir.join("objects").is_dir();
+        if !bare_layout && dir.join(".git").symlink_metadata().is_err() {
+            return None;
+        }
         let canonical = dir.canonicalize().ok()?;
         let repo = Repo {
             dir: canonical.clone(),
