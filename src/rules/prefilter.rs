@@ -388,7 +388,12 @@ fn collect_required(h: &Hir, out: &mut Vec<Vec<Vec<u8>>>) {
 /// The literals every match of `h` starts with, when there are finitely
 /// many, none empty and none across a line end.
 fn prefixes(h: &Hir) -> Option<Vec<Vec<u8>>> {
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(h);
+    // A set of more than 64 is of no use (the searcher takes 64 in all):
+    // the extractor stops there rather than cross ever larger sets.
+    let seq = Extractor::new()
+        .kind(ExtractKind::Prefix)
+        .limit_total(MAX_LITERALS)
+        .extract(h);
     let lits: Vec<Vec<u8>> = seq
         .literals()?
         .iter()
