@@ -272,19 +272,28 @@ impl<'r> Scanner<'r> {
             return;
         }
         let first = self.next_line;
-        let mut scopes = vec![Scope::Console];
+        // The console scan counts the chunk's lines as it goes: only the
+        // head and the tail are read line by line, none is indexed.
+        let (found, count) = self.rules.scan_counted(
+            Scope::Console,
+            chunk,
+            &self.path,
+            first,
+            &mut self.caps,
+            self.year,
+        );
+        self.out.signals.extend(found);
         if self.opts.identity {
-            scopes.push(Scope::Identity);
-        }
-        for scope in scopes {
-            let found = self
-                .rules
-                .scan(scope, chunk, &self.path, first, &mut self.caps, self.year);
+            let found = self.rules.scan(
+                Scope::Identity,
+                chunk,
+                &self.path,
+                first,
+                &mut self.caps,
+                self.year,
+            );
             self.out.signals.extend(found);
         }
-        // Only the head and the tail are read line by line: the whole
-        // chunk is counted, not indexed.
-        let count = LineIndex::count_lines(chunk);
         if self.out.console.first.is_none() {
             let end = memchr::memchr_iter(b'\n', chunk)
                 .nth(TAIL_LINES - 1)

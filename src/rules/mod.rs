@@ -556,9 +556,46 @@ impl RuleSet {
         caps: &mut Caps,
         year: i16,
     ) -> Vec<Signal> {
-        let Some(scope_set) = self.scopes.get(&scope) else {
-            return Vec::new();
+        self.scan_inner(scope, text, path, first_line, caps, year, false)
+            .0
+    }
+
+    /// [`RuleSet::scan`], and how many lines `text` holds (as
+    /// [`LineIndex::count_lines`] counts them), counted on the way.
+    pub fn scan_counted(
+        &self,
+        scope: Scope,
+        text: &[u8],
+        path: &Path,
+        first_line: u32,
+        caps: &mut Caps,
+        year: i16,
+    ) -> (Vec<Signal>, usize) {
+        self.scan_inner(scope, text, path, first_line, caps, year, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn scan_inner(
+        &self,
+        scope: Scope,
+        text: &[u8],
+        path: &Path,
+        first_line: u32,
+        caps: &mut Caps,
+        year: i16,
+        count: bool,
+    ) -> (Vec<Signal>, usize) {
+        let lines_of = |text: &[u8]| {
+            if count {
+                LineIndex::count_lines(text)
+            } else {
+                0
+            }
         };
+        let Some(scope_set) = self.scopes.get(&scope) else {
+            return (Vec::new(), lines_of(text));
+        };
+        let raw_text = text;
         let stripped;
         let text: &[u8] = if text.contains(&0x1b) {
             stripped = strip_ansi(text);
@@ -572,7 +609,7 @@ impl RuleSet {
         let (mut line, mut counted) = (0usize, 0usize);
         let mut at = 0;
         while at < text.len() {
-            let Some((start, end)) = scope_set.lines.next_line(text, at) else {
+            let Some((start, end, hit)) = scope_set.lines.next_line(text, at) else {
                 break;
             };
             line += memchr::memchr_iter(b'\n', &text[counted..start]).count();
@@ -582,7 +619,9 @@ impl RuleSet {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             // The patterns the line's literals stand for (each then tried
             // alone), else those the set finds.
-            let alone = scope_set.lines.patterns_on(raw, &mut on);
+            // No literal starts before the first one found.
+            let from = (hit - start).min(raw.len());
+            let alone = scope_set.lines.patterns_on(&raw[from..], &mut on);
             if let (false, Some(set)) = (alone, &scope_set.set) {
                 on.extend(set.matches(raw).iter());
             }
@@ -629,7 +668,15 @@ impl RuleSet {
                 .cmp(&b.loc.line)
                 .then_with(|| a.rule.cmp(&b.rule))
         });
-        out
+        // The lines after the last one matched, counted only when asked
+        // (in the text as given: stripping a colour code may empty a last
+        // line).
+        let total = match (count, text.len() == raw_text.len()) {
+            (false, _) => 0,
+            (true, true) => line + LineIndex::count_lines(&text[counted..]),
+            (true, false) => LineIndex::count_lines(raw_text),
+        };
+        (out, total)
     }
 
     /// The same rules with every scope's lines found by its patterns

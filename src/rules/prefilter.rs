@@ -103,8 +103,9 @@ impl LineFinder {
     }
 
     /// The next line from `at` (a line start) that may hold a match: its
-    /// start and its end (the offset of its `\n`, or the text's end).
-    pub(super) fn next_line(&self, text: &[u8], at: usize) -> Option<(usize, usize)> {
+    /// start, its end (the offset of its `\n`, or the text's end), and
+    /// where on it the first literal starts (none starts before).
+    pub(super) fn next_line(&self, text: &[u8], at: usize) -> Option<(usize, usize, usize)> {
         let hit = match self {
             LineFinder::Literals { searcher, .. } => searcher
                 .find(aho_corasick::Input::new(text).range(at..))?
@@ -115,7 +116,7 @@ impl LineFinder {
         };
         let start = memchr::memrchr(b'\n', &text[at..hit]).map_or(at, |i| at + i + 1);
         let end = memchr::memchr(b'\n', &text[hit..]).map_or(text.len(), |i| hit + i);
-        Some((start, end))
+        Some((start, end, hit))
     }
 
     /// Whether `line` holds one literal of each of `pattern`'s confirming
@@ -557,11 +558,11 @@ mod tests {
         assert!(finder.patterns_on(b"other", &mut on));
         assert_eq!(on, [1]);
         let text = b"a\nb needle c\nd\nother7\n";
-        assert_eq!(finder.next_line(text, 0), Some((2, 12)));
-        assert_eq!(finder.next_line(text, 13), Some((15, 21)));
+        assert_eq!(finder.next_line(text, 0), Some((2, 12, 4)));
+        assert_eq!(finder.next_line(text, 13), Some((15, 21, 15)));
         assert_eq!(finder.next_line(text, 22), None);
         let slow = LineFinder::new(&[r"(?P<x>[a-z]{3})$", r"(?P<x>[0-9]{3})$"], 1 << 20).unwrap();
         assert!(!slow.is_literal());
-        assert_eq!(slow.next_line(b"x\nthe end\nneed\n", 0), Some((2, 9)));
+        assert_eq!(slow.next_line(b"x\nthe end\nneed\n", 0), Some((2, 9, 6)));
     }
 }

@@ -384,5 +384,12 @@ proptest::proptest! {
         for scope in [Scope::Console, Scope::Identity, Scope::Message, Scope::Sweep] {
             proptest::prop_assert_eq!(scan(rules, scope, &text, 1), scan(slow, scope, &text, 1));
         }
+        // The lines a scan counts are the text's, with or without its last
+        // newline or a colour code at its end.
+        for t in [&text[..], &text[..text.len() - 1], &[&text[..], &b"\x1b[0m"[..]].concat()] {
+            let mut caps = Caps::new(8);
+            let (_, n) = rules.scan_counted(Scope::Console, t, Path::new("c.log"), 1, &mut caps, 2026);
+            proptest::prop_assert_eq!(n, LineIndex::count_lines(t));
+        }
     }
 }
