@@ -73,6 +73,9 @@ pub struct Light {
     pub green: bool,
 }
 
+/// How many summaries are read back at once.
+const SUMMARY_BATCH: usize = 64;
+
 fn db_err(db: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |e| {
         Error::internal(format!("{}: history index error: {e}", db.display()))
@@ -254,19 +257,23 @@ impl Index {
     /// The summaries of the runs whose ids are given (in no order); runs
     /// the index does not know are left out.
     pub fn summaries(&self, ids: &[&str]) -> Result<Vec<Run>> {
-        let rows = self.column_of("summary", ids)?;
-        // Read back on every core: a year's history is a thousand of them.
-        let runs = ingest::par_map(&rows, |(_, text)| serde_json::from_str::<Run>(text));
-        let mut out = Vec::with_capacity(rows.len());
-        for ((id, _), run) in rows.iter().zip(runs) {
-            match run {
-                Ok(run) => out.push(run),
-                Err(e) => {
-                    return Err(Error::internal(format!(
-                        "{}: run {id} in the index does not read back: {e}",
-                        self.db.display()
-                    ))
-                    .with_hint("delete the file; the index is rebuilt from the runs root"));
+        let mut out = Vec::with_capacity(ids.len());
+        // Read back on every core (a year's history is a thousand of
+        // them), a batch at a time: the JSON of a batch is dropped before
+        // the next is fetched.
+        for batch in ids.chunks(SUMMARY_BATCH) {
+            let rows = self.column_of("summary", batch)?;
+            let runs = ingest::par_map(&rows, |(_, text)| serde_json::from_str::<Run>(text));
+            for ((id, _), run) in rows.iter().zip(runs) {
+                match run {
+                    Ok(run) => out.push(run),
+                    Err(e) => {
+                        return Err(Error::internal(format!(
+                            "{}: run {id} in the index does not read back: {e}",
+                            self.db.display()
+                        ))
+                        .with_hint("delete the file; the index is rebuilt from the runs root"));
+                    }
                 }
             }
         }
