@@ -541,6 +541,10 @@ pub fn pipeline(
         .map(|l| l.id.clone())
         .collect();
     let mut as_summary: Vec<&str> = Vec::new();
+    // Each reported run in its place: taken from the refresh's full reads,
+    // or read now (on every core, below).
+    let mut slots: Vec<Option<Run>> = Vec::new();
+    let mut to_read: Vec<(usize, RunFiles)> = Vec::new();
     for id in &targets {
         let extra = placed_consoles.get(id).cloned().unwrap_or_default();
         let named = named_files.iter().find(|f| &f.id == id);
@@ -554,6 +558,7 @@ pub fn pipeline(
             continue;
         }
         let mut run = None;
+        let mut read = None;
         for r in &mut all {
             if named.is_none()
                 && extra.is_empty()
@@ -562,35 +567,41 @@ pub fn pipeline(
                 run = Some(full);
                 break;
             }
-            if let Some(files) = r.files(id).cloned() {
-                let mut files = files;
-                files.consoles.extend(extra.iter().cloned());
-                // Its warnings carry its id (read_run files every one
-                // under the run).
-                run = Some(ingest::read_run(
-                    &files,
-                    Depth::Full,
-                    &rules,
-                    &mut target_warnings,
-                ));
-                read_now.insert(id.clone());
+            if let Some(files) = r.files(id) {
+                read = Some(files.clone());
                 break;
             }
         }
         if run.is_none()
+            && read.is_none()
             && let Some(files) = named
         {
-            let mut files = files.clone();
-            files.consoles.extend(extra.iter().cloned());
-            let mut w = Warnings::new();
-            run = Some(ingest::read_run(&files, Depth::Full, &rules, &mut w));
-            target_warnings.extend(w);
-            read_now.insert(id.clone());
+            read = Some(files.clone());
         }
-        if let Some(r) = run {
-            runs.push(r);
+        if let Some(mut files) = read {
+            files.consoles.extend(extra.iter().cloned());
+            read_now.insert(id.clone());
+            to_read.push((slots.len(), files));
+            slots.push(None);
+        } else if run.is_some() {
+            slots.push(run);
         }
     }
+    // Its warnings carry its id (read_run files every one under the run).
+    let read = ingest::par_map_with(
+        &to_read,
+        || rules.clone(),
+        |rules, (_, files)| {
+            let mut w = Warnings::new();
+            let run = ingest::read_run(files, Depth::Full, rules, &mut w);
+            (run, w)
+        },
+    );
+    for ((slot, _), (run, w)) in to_read.iter().zip(read) {
+        target_warnings.extend(w);
+        slots[*slot] = Some(run);
+    }
+    runs.extend(slots.into_iter().flatten());
     for r in &mut all {
         r.load(&as_summary, &mut warnings);
         for id in &as_summary {

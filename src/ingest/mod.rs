@@ -204,9 +204,20 @@ fn workers(jobs: usize) -> usize {
 
 /// `f` of every item, in their order, on [`workers`] threads.
 pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    par_map_with(items, || (), |_, item| f(item))
+}
+
+/// [`par_map`] with each thread's own state, made by `init` (such as its
+/// own copy of the rules: a compiled pattern's cache then is its own).
+pub fn par_map_with<T: Sync, U: Send, S>(
+    items: &[T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> U + Sync,
+) -> Vec<U> {
     let n = workers(items.len());
     if n <= 1 {
-        return items.iter().map(f).collect();
+        let mut state = init();
+        return items.iter().map(|item| f(&mut state, item)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut out: Vec<Option<U>> = std::iter::repeat_with(|| None).take(items.len()).collect();
@@ -214,11 +225,12 @@ pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec
         let handles: Vec<_> = (0..n)
             .map(|_| {
                 s.spawn(|| {
+                    let mut state = init();
                     let mut got = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(item) = items.get(i) else { break };
-                        got.push((i, f(item)));
+                        got.push((i, f(&mut state, item)));
                     }
                     got
                 })
