@@ -272,27 +272,19 @@ impl<'r> Scanner<'r> {
             return;
         }
         let first = self.next_line;
-        // The console scan counts the chunk's lines as it goes: only the
-        // head and the tail are read line by line, none is indexed.
-        let (found, count) = self.rules.scan_counted(
-            Scope::Console,
-            chunk,
-            &self.path,
-            first,
-            &mut self.caps,
-            self.year,
-        );
-        self.out.signals.extend(found);
+        let mut scopes = vec![Scope::Console];
         if self.opts.identity {
-            let found = self.rules.scan(
-                Scope::Identity,
-                chunk,
-                &self.path,
-                first,
-                &mut self.caps,
-                self.year,
-            );
+            scopes.push(Scope::Identity);
+        }
+        // The scan counts the chunk's lines as it goes: only the head and
+        // the tail are read line by line, none is indexed.
+        let mut count = 0;
+        for scope in scopes {
+            let (found, lines) =
+                self.rules
+                    .scan_counted(scope, chunk, &self.path, first, &mut self.caps, self.year);
             self.out.signals.extend(found);
+            count = lines;
         }
         if self.out.console.first.is_none() {
             let end = memchr::memchr_iter(b'\n', chunk)

@@ -556,7 +556,7 @@ impl RuleSet {
         caps: &mut Caps,
         year: i16,
     ) -> Vec<Signal> {
-        self.scan_inner(scope, text, path, first_line, caps, year, false)
+        self.scan_counted(scope, text, path, first_line, caps, year)
             .0
     }
 
@@ -571,29 +571,8 @@ impl RuleSet {
         caps: &mut Caps,
         year: i16,
     ) -> (Vec<Signal>, usize) {
-        self.scan_inner(scope, text, path, first_line, caps, year, true)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn scan_inner(
-        &self,
-        scope: Scope,
-        text: &[u8],
-        path: &Path,
-        first_line: u32,
-        caps: &mut Caps,
-        year: i16,
-        count: bool,
-    ) -> (Vec<Signal>, usize) {
-        let lines_of = |text: &[u8]| {
-            if count {
-                LineIndex::count_lines(text)
-            } else {
-                0
-            }
-        };
         let Some(scope_set) = self.scopes.get(&scope) else {
-            return (Vec::new(), lines_of(text));
+            return (Vec::new(), LineIndex::count_lines(text));
         };
         let raw_text = text;
         let stripped;
@@ -668,13 +647,12 @@ impl RuleSet {
                 .cmp(&b.loc.line)
                 .then_with(|| a.rule.cmp(&b.rule))
         });
-        // The lines after the last one matched, counted only when asked
-        // (in the text as given: stripping a colour code may empty a last
-        // line).
-        let total = match (count, text.len() == raw_text.len()) {
-            (false, _) => 0,
-            (true, true) => line + LineIndex::count_lines(&text[counted..]),
-            (true, false) => LineIndex::count_lines(raw_text),
+        // The lines after the last one matched (in the text as given:
+        // stripping a colour code may empty a last line).
+        let total = if text.len() == raw_text.len() {
+            line + LineIndex::count_lines(&text[counted..])
+        } else {
+            LineIndex::count_lines(raw_text)
         };
         (out, total)
     }
