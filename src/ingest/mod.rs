@@ -202,7 +202,7 @@ fn workers(jobs: usize) -> usize {
         .min(jobs)
 }
 
-/// `f` of every item, in their order, on [`workers`] threads.
+/// `f` of every item, in their order, on one thread per core (at most 8).
 pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     par_map_with(items, || (), |_, item| f(item))
 }

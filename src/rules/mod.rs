@@ -21,10 +21,14 @@
 //! say where a line's payload starts and what time the prefix gives
 //! ([`RuleSet::prefix`]).
 //!
-//! Scanning is one pass: every rule of a scope is compiled into one
-//! [`RegexSet`] run once over a whole chunk; only rules that matched
-//! somewhere are then run to find their lines and captures, and each stops
-//! at its per-rule cap. Rules are compiled with Unicode classes off (`\w`,
+//! Scanning is one pass of the literals a scope's rules require
+//! (`prefilter.rs`: one SIMD multi-literal search over a chunk); on each
+//! line holding one, only the rules whose literal stands there and whose
+//! confirming literals are on the line too are matched, then captured,
+//! and each stops at its per-rule cap. A scope whose rules give no such
+//! literals is searched with all its patterns at once instead (one
+//! automaton for the lines, a [`RegexSet`] for which rules matched on
+//! each). Rules are compiled with Unicode classes off (`\w`,
 //! `\d` are ASCII): the inputs are ASCII-shaped logs, and Unicode classes
 //! make a large set's lazy DFA slow by orders of magnitude (see
 //! `shared/style.md`).
