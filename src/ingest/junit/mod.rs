@@ -205,7 +205,7 @@ fn precheck(bytes: &[u8]) -> Result<Body, String> {
     }
     // XML cannot carry NUL; one near the start means a binary file that
     // happens to begin with `<`.
-    if let Some(nul) = content.iter().take(8192).position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, &content[..content.len().min(8192)]) {
         return Err(format!("binary, not XML: NUL byte at byte {}", start + nul));
     }
     Ok(Body { start, end })
@@ -330,10 +330,7 @@ impl Lines {
     fn at(&mut self, text: &str, pos: usize) -> u32 {
         let pos = pos.min(text.len());
         if pos > self.pos {
-            let newlines = text.as_bytes()[self.pos..pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            let newlines = memchr::memchr_iter(b'\n', &text.as_bytes()[self.pos..pos]).count();
             self.line = self
                 .line
                 .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
