@@ -22,6 +22,7 @@ pub mod forge;
 pub mod fsx;
 pub mod ingest;
 pub mod model;
+pub mod par;
 pub mod report;
 pub mod rules;
 pub mod sources;

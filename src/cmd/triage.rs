@@ -588,7 +588,7 @@ pub fn pipeline(
         }
     }
     // Its warnings carry its id (read_run files every one under the run).
-    let read = ingest::par_map_with(
+    let read = crate::par::map_with(
         &to_read,
         || rules.clone(),
         |rules, (_, files)| {

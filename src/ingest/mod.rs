@@ -162,7 +162,7 @@ pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
     }
     // Each directory's own files, on every core: a year is a thousand
     // directories of a few stats and listings each.
-    let listed = par_map(&dirs, |(_, path)| {
+    let listed = crate::par::map(&dirs, |(_, path)| {
         let mut w = Warnings::new();
         if let Err(e) = std::fs::read_dir(path) {
             w.push(path.display(), format!("{}, skipped", fsx::io_problem(&e)));
@@ -186,64 +186,11 @@ pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
         f.consoles.push((path, "beside the run directory".into()));
     }
     let mut out: Vec<RunFiles> = runs.into_values().collect();
-    let signatures = par_map(&out, signature);
+    let signatures = crate::par::map(&out, signature);
     for (f, sig) in out.iter_mut().zip(signatures) {
         f.signature = sig;
     }
     Ok(out)
-}
-
-/// How many threads read runs: one per core, at most 8, at most `jobs`.
-fn workers(jobs: usize) -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8)
-        .min(jobs)
-}
-
-/// `f` of every item, in their order, on one thread per core (at most 8).
-pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    par_map_with(items, || (), |_, item| f(item))
-}
-
-/// [`par_map`] with each thread's own state, made by `init` (such as its
-/// own copy of the rules: a compiled pattern's cache then is its own).
-pub fn par_map_with<T: Sync, U: Send, S>(
-    items: &[T],
-    init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &T) -> U + Sync,
-) -> Vec<U> {
-    let n = workers(items.len());
-    if n <= 1 {
-        let mut state = init();
-        return items.iter().map(|item| f(&mut state, item)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<U>> = std::iter::repeat_with(|| None).take(items.len()).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut state = init();
-                    let mut got = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        got.push((i, f(&mut state, item)));
-                    }
-                    got
-                })
-            })
-            .collect();
-        for h in handles {
-            let got = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            for (i, u) in got {
-                out[i] = Some(u);
-            }
-        }
-    });
-    out.into_iter().flatten().collect()
 }
 
 /// A run directory: results.json, a junit/ directory or an abra/ one.
@@ -749,7 +696,7 @@ pub fn read_parallel(
     if files.is_empty() {
         return;
     }
-    let workers = workers(files.len());
+    let workers = crate::par::workers(files.len());
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         let (send, recv) = std::sync::mpsc::sync_channel::<(Run, Warnings)>(workers * 2);

@@ -181,12 +181,3 @@ fn a_yearless_console_time_takes_its_year_from_results_json_not_a_reset_mtime() 
     assert_eq!(started.to_string(), "2026-06-14T02:10:00Z");
     assert!(r.span.finished.unwrap() < started + jiff::SignedDuration::from_hours(3));
 }
-
-#[test]
-fn par_map_keeps_the_order_of_its_items() {
-    let items: Vec<u64> = (0..5000).collect();
-    let out = par_map(&items, |x| x * x + 1);
-    assert_eq!(out, items.iter().map(|x| x * x + 1).collect::<Vec<_>>());
-    assert!(par_map(&Vec::<u8>::new(), |x| *x).is_empty());
-    assert_eq!(par_map(&[7u8], |x| *x), [7]);
-}

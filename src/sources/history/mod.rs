@@ -263,7 +263,7 @@ impl Index {
         // the next is fetched.
         for batch in ids.chunks(SUMMARY_BATCH) {
             let rows = self.column_of("summary", batch)?;
-            let runs = ingest::par_map(&rows, |(_, text)| serde_json::from_str::<Run>(text));
+            let runs = crate::par::map(&rows, |(_, text)| serde_json::from_str::<Run>(text));
             for ((id, _), run) in rows.iter().zip(runs) {
                 match run {
                     Ok(run) => out.push(run),
