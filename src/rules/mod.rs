@@ -379,45 +379,48 @@ impl RuleSet {
     /// error, a bad pattern, a duplicate id, or a missing rule the code
     /// needs (see [`ids::REQUIRED`]), naming the file and the rule.
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<RuleSet> {
-        let mut rules = Vec::new();
-        let mut by_id = HashMap::new();
+        let mut specs = Vec::new();
         for (file, text) in sources {
             let parsed: RuleFile = toml::from_str(text)
                 .map_err(|e| Error::usage(format!("{file}: not a rules file: {e}")))?;
-            for spec in parsed.rule {
-                let regex = compile(&spec.pattern).map_err(|e| {
-                    Error::usage(format!("{file}: rule {}: bad pattern: {e}", spec.id))
-                })?;
-                if spec.scope == Scope::Prefix && spec.time_format.is_none() {
-                    return Err(Error::usage(format!(
-                        "{file}: rule {}: a prefix rule needs `time_format`",
-                        spec.id
-                    ))
-                    .with_hint("use time_format = \"rfc3339\", \"syslog\" or \"none\""));
-                }
-                if by_id.insert(spec.id.clone(), rules.len()).is_some() {
-                    return Err(Error::usage(format!(
-                        "{file}: rule {} is defined twice; ids must be unique",
-                        spec.id
-                    )));
-                }
-                rules.push(Rule {
-                    id: spec.id,
-                    scope: spec.scope,
-                    summary: spec.summary,
-                    printed_by: spec.printed_by,
-                    means: spec.means,
-                    role: spec.role,
-                    fix: spec.fix,
-                    time_format: spec.time_format,
-                    pattern: spec.pattern,
-                    must_match: spec.must_match,
-                    must_not_match: spec.must_not_match,
-                    captures: spec.captures,
-                    file: file.to_string(),
-                    regex,
-                });
+            specs.extend(parsed.rule.into_iter().map(|spec| (*file, spec)));
+        }
+        // Compiled on every core: the patterns are most of the tool's start.
+        let compiled = crate::par::map(&specs, |(_, spec)| compile(&spec.pattern));
+        let mut rules = Vec::new();
+        let mut by_id = HashMap::new();
+        for ((file, spec), regex) in specs.into_iter().zip(compiled) {
+            let regex = regex
+                .map_err(|e| Error::usage(format!("{file}: rule {}: bad pattern: {e}", spec.id)))?;
+            if spec.scope == Scope::Prefix && spec.time_format.is_none() {
+                return Err(Error::usage(format!(
+                    "{file}: rule {}: a prefix rule needs `time_format`",
+                    spec.id
+                ))
+                .with_hint("use time_format = \"rfc3339\", \"syslog\" or \"none\""));
             }
+            if by_id.insert(spec.id.clone(), rules.len()).is_some() {
+                return Err(Error::usage(format!(
+                    "{file}: rule {} is defined twice; ids must be unique",
+                    spec.id
+                )));
+            }
+            rules.push(Rule {
+                id: spec.id,
+                scope: spec.scope,
+                summary: spec.summary,
+                printed_by: spec.printed_by,
+                means: spec.means,
+                role: spec.role,
+                fix: spec.fix,
+                time_format: spec.time_format,
+                pattern: spec.pattern,
+                must_match: spec.must_match,
+                must_not_match: spec.must_not_match,
+                captures: spec.captures,
+                file: file.to_string(),
+                regex,
+            });
         }
         for id in ids::REQUIRED {
             if !by_id.contains_key(*id) {
@@ -447,7 +450,10 @@ impl RuleSet {
                     })
             })
             .collect::<Result<Vec<_>>>()?;
-        for (scope, idx) in grouped {
+        // Each scope's line finder (its literals, its confirming sets) is
+        // made on a core of its own.
+        let grouped: Vec<(Scope, Vec<usize>)> = grouped.into_iter().collect();
+        let finders = crate::par::map(&grouped, |(scope, idx)| {
             let patterns: Vec<&str> = idx.iter().map(|&i| rules[i].pattern.as_str()).collect();
             let lines = prefilter::LineFinder::new(&patterns, SIZE_LIMIT)
                 .map_err(|e| Error::usage(format!("rules of scope {scope}: {e}")))?;
@@ -459,6 +465,10 @@ impl RuleSet {
                         .map_err(|e| Error::usage(format!("rules of scope {scope}: {e}")))?,
                 )
             };
+            Ok((lines, set))
+        });
+        for ((scope, idx), finder) in grouped.into_iter().zip(finders) {
+            let (lines, set) = finder?;
             scopes.insert(
                 scope,
                 ScopeSet {
