@@ -181,3 +181,36 @@ fn a_yearless_console_time_takes_its_year_from_results_json_not_a_reset_mtime() 
     assert_eq!(started.to_string(), "2026-06-14T02:10:00Z");
     assert!(r.span.finished.unwrap() < started + jiff::SignedDuration::from_hours(3));
 }
+
+/// A read at summary depth is the full read summarised, for every run of
+/// testdata/: the index holds the same summary whoever made it (a history
+/// reads at summary depth, a triage in full).
+#[test]
+fn a_summary_read_is_the_full_read_summarised() {
+    let rules = RuleSet::builtin();
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut runs = 0;
+    for root in ["runs", "real", "general"] {
+        for entry in walkdir::WalkDir::new(base.join(root))
+            .min_depth(1)
+            .max_depth(3)
+        {
+            let Ok(e) = entry else { continue };
+            if !e.file_type().is_dir() || !looks_like_run(e.path()) {
+                continue;
+            }
+            let mut w = Warnings::new();
+            let f = RunFiles::of_dir(e.path(), &mut w);
+            let summary = read_run(&f, Depth::Summary, &rules, &mut w);
+            let full = summarise(&read_run(&f, Depth::Full, &rules, &mut w));
+            assert_eq!(
+                serde_json::to_value(&summary).unwrap(),
+                serde_json::to_value(&full).unwrap(),
+                "{}",
+                e.path().display()
+            );
+            runs += 1;
+        }
+    }
+    assert!(runs > 50, "{runs} runs");
+}

@@ -320,7 +320,14 @@ fn read_all(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut failed = None;
-    ingest::read_parallel(todo, Depth::Full, rules, progress, |run, w| {
+    // A run kept in full is read in full; the others at summary depth,
+    // which gives the same summary (ingest's tests check it on testdata).
+    let depth = if keep_full {
+        Depth::Full
+    } else {
+        Depth::Summary
+    };
+    ingest::read_parallel(todo, depth, rules, progress, |run, w| {
         if failed.is_some() {
             return;
         }
