@@ -524,7 +524,9 @@ pub fn pipeline(
     }
 
     // 5. The runs reported, in full; the context as summaries; load.
-    let mut runs: Vec<Run> = Vec::new();
+    // One place per run reported, no growth slack: `--all` reports them
+    // all.
+    let mut runs: Vec<Run> = Vec::with_capacity(targets.len());
     let mut read_now: BTreeSet<String> = BTreeSet::new();
     let mut target_warnings = Warnings::new();
     // A green run of the root that nothing adds to (no console matched to
@@ -609,6 +611,8 @@ pub fn pipeline(
                 runs.push(run);
             }
         }
+        // The summaries moved out leave their table behind otherwise.
+        r.summaries.shrink_to_fit();
     }
     // Context: the reported recipes' runs, the sweep's recipes' runs, and
     // a pool to find a reference recipe in.
