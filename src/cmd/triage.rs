@@ -1086,12 +1086,11 @@ fn open_root(
         let mut full = HashMap::new();
         ingest::read_parallel(&files, Depth::Full, rules, &tick, |run, w| {
             warnings.extend(w);
-            if run.is_green() {
-                summaries.insert(run.id.clone(), ingest::into_summary(run));
-            } else {
-                summaries.insert(run.id.clone(), ingest::summarise(&run));
+            let (summary, run) = ingest::summary_and_full(run, true);
+            if let Some(run) = run {
                 full.insert(run.id.clone(), run);
             }
+            summaries.insert(summary.id.clone(), summary);
         });
         out.light = summaries
             .values()

@@ -732,6 +732,17 @@ pub fn summarise(run: &Run) -> Run {
     into_summary(run.clone())
 }
 
+/// A run just read as its summary and, when `keep_full` and it is not
+/// green, as itself: a run kept is copied for its summary, any other is
+/// moved into it.
+pub fn summary_and_full(run: Run, keep_full: bool) -> (Run, Option<Run>) {
+    if keep_full && !run.is_green() {
+        (summarise(&run), Some(run))
+    } else {
+        (into_summary(run), None)
+    }
+}
+
 /// [`summarise`] of a run no longer needed in full: nothing is copied.
 pub fn into_summary(mut s: Run) -> Run {
     s.depth = Depth::Summary;

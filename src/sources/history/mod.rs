@@ -331,12 +331,7 @@ fn read_all(
         if failed.is_some() {
             return;
         }
-        // A run kept in full is copied for its summary; any other is moved.
-        let (summary, run) = if keep_full && !run.is_green() {
-            (ingest::summarise(&run), Some(run))
-        } else {
-            (ingest::into_summary(run), None)
-        };
+        let (summary, run) = ingest::summary_and_full(run, keep_full);
         let text = serde_json::to_string(&summary).unwrap_or_default();
         let warns = serde_json::to_string(&w.into_vec()).unwrap_or_else(|_| "[]".into());
         let res = ins.execute(params![
