@@ -248,6 +248,27 @@ struct ScopeSet {
 }
 
 /// A compiled set of rules.
+impl ScopeSet {
+    /// The patterns that may match `line`, ascending, into `on`: those its
+    /// literals stand for (searched from `from`, where the first one found
+    /// starts), else those the set finds. `true` when each must still be
+    /// tried ([`ScopeSet::holds`]).
+    fn candidates(&self, line: &[u8], from: usize, on: &mut Vec<usize>) -> bool {
+        let alone = self.lines.patterns_on(&line[from..], on);
+        if let (false, Some(set)) = (alone, &self.set) {
+            on.extend(set.matches(line).iter());
+        }
+        alone
+    }
+
+    /// Whether candidate `pattern` (rule `rule`) matches `line`: its
+    /// confirming literals, then its own pattern; a candidate the set found
+    /// matches already.
+    fn holds(&self, pattern: usize, rule: &Rule, line: &[u8], alone: bool) -> bool {
+        !alone || (self.lines.confirms(pattern, line) && rule.regex.is_match(line))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
@@ -610,21 +631,16 @@ impl RuleSet {
             at = end + 1;
             let raw = &text[start..end];
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            // The patterns the line's literals stand for (each then tried
-            // alone), else those the set finds.
             // No literal starts before the first one found.
             let from = (hit - start).min(raw.len());
-            let alone = scope_set.lines.patterns_on(&raw[from..], &mut on);
-            if let (false, Some(set)) = (alone, &scope_set.set) {
-                on.extend(set.matches(raw).iter());
-            }
+            let alone = scope_set.candidates(raw, from, &mut on);
             for &pattern in &on {
                 let idx = scope_set.rules[pattern];
                 if caps.full(idx) {
                     continue;
                 }
                 let rule = &self.rules[idx];
-                if alone && !(scope_set.lines.confirms(pattern, raw) && rule.regex.is_match(raw)) {
+                if !scope_set.holds(pattern, rule, raw, alone) {
                     continue;
                 }
                 // A signal keeps the named groups only (its text is the
@@ -697,20 +713,12 @@ impl RuleSet {
         };
         // A fact (abra's `FATA …`, a health status) says what the run was
         // doing; who it is and what is harmless do not.
-        let telling =
-            |p: usize| !matches!(self.rules[s.rules[p]].role, Role::Identity | Role::Benign);
         let mut on = Vec::new();
-        if s.lines.patterns_on(line, &mut on) {
-            on.into_iter().any(|p| {
-                telling(p)
-                    && s.lines.confirms(p, line)
-                    && self.rules[s.rules[p]].regex.is_match(line)
-            })
-        } else {
-            s.set
-                .as_ref()
-                .is_some_and(|set| set.matches(line).iter().any(telling))
-        }
+        let alone = s.candidates(line, 0, &mut on);
+        on.into_iter().any(|p| {
+            let rule = &self.rules[s.rules[p]];
+            !matches!(rule.role, Role::Identity | Role::Benign) && s.holds(p, rule, line, alone)
+        })
     }
 
     /// Scans a short text (a failure message and body) as a whole: one
