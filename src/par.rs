@@ -1,7 +1,8 @@
 //! Work spread over the machine's cores: one scoped thread per core (at
-//! most 8), each taking the next item, the results put back in the items'
-//! order. Reading runs, listing a root, parsing summaries and compiling
-//! the rules go through here.
+//! most 8), each taking the next item; the results come back to the
+//! calling thread as they are made ([`stream_with`]) or in the items'
+//! order ([`map`]). Reading runs, listing a root, parsing summaries and
+//! compiling the rules go through here.
 
 /// How many threads: one per core, at most 8, at most `jobs`.
 pub fn workers(jobs: usize) -> usize {
@@ -24,36 +25,52 @@ pub fn map_with<T: Sync, U: Send, S>(
     init: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, &T) -> U + Sync,
 ) -> Vec<U> {
+    let mut out: Vec<Option<U>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    stream_with(items, init, f, |i, u| out[i] = Some(u));
+    out.into_iter().flatten().collect()
+}
+
+/// `f` of every item on [`workers`] threads, each with its own state made
+/// by `init`; each result is handed to `sink` on the calling thread as it
+/// comes, with its item's index. The channel between them is bounded: a
+/// slow sink holds the workers back rather than let results pile up.
+pub fn stream_with<T: Sync, U: Send, S>(
+    items: &[T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> U + Sync,
+    mut sink: impl FnMut(usize, U),
+) {
     let n = workers(items.len());
     if n <= 1 {
         let mut state = init();
-        return items.iter().map(|item| f(&mut state, item)).collect();
+        for (i, item) in items.iter().enumerate() {
+            sink(i, f(&mut state, item));
+        }
+        return;
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<U>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    let (init, f) = (&init, &f);
     std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut state = init();
-                    let mut got = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        got.push((i, f(&mut state, item)));
+        let (send, recv) = std::sync::mpsc::sync_channel::<(usize, U)>(n * 2);
+        for _ in 0..n {
+            let send = send.clone();
+            let next = &next;
+            s.spawn(move || {
+                let mut state = init();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if send.send((i, f(&mut state, item))).is_err() {
+                        break;
                     }
-                    got
-                })
-            })
-            .collect();
-        for h in handles {
-            let got = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            for (i, u) in got {
-                out[i] = Some(u);
-            }
+                }
+            });
+        }
+        drop(send);
+        for (i, u) in recv {
+            sink(i, u);
         }
     });
-    out.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
@@ -78,5 +95,17 @@ mod tests {
         );
         assert_eq!(out, items);
         assert!(made.into_inner() <= workers(items.len()));
+        // Streamed: every item's result once, with its index.
+        let mut seen = vec![0u8; items.len()];
+        stream_with(
+            &items,
+            || (),
+            |_, x| *x as usize,
+            |i, x| {
+                assert_eq!(i, x);
+                seen[i] += 1;
+            },
+        );
+        assert!(seen.iter().all(|&n| n == 1));
     }
 }

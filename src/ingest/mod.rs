@@ -693,37 +693,23 @@ pub fn read_parallel(
     progress: &(dyn Fn(usize, usize) + Sync),
     mut sink: impl FnMut(Run, Warnings),
 ) {
-    if files.is_empty() {
-        return;
-    }
-    let workers = crate::par::workers(files.len());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        let (send, recv) = std::sync::mpsc::sync_channel::<(Run, Warnings)>(workers * 2);
-        for _ in 0..workers {
-            let send = send.clone();
-            let next = &next;
-            s.spawn(move || {
-                // A worker's own copy: each compiled pattern then has its
-                // own match cache, not one every worker takes turns at.
-                let rules = &rules.clone();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(f) = files.get(i) else { break };
-                    let mut w = Warnings::new();
-                    let run = read_run(f, depth, rules, &mut w);
-                    if send.send((run, w)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(send);
-        for (done, (run, w)) in recv.into_iter().enumerate() {
-            progress(done + 1, files.len());
+    let mut done = 0;
+    crate::par::stream_with(
+        files,
+        // A worker's own copy: each compiled pattern then has its own
+        // match cache, not one every worker takes turns at.
+        || rules.clone(),
+        |rules, f| {
+            let mut w = Warnings::new();
+            let run = read_run(f, depth, rules, &mut w);
+            (run, w)
+        },
+        |_, (run, w)| {
+            done += 1;
+            progress(done, files.len());
             sink(run, w);
-        }
-    });
+        },
+    );
 }
 
 /// A full read reduced to the summary the index keeps: no failure bodies,
