@@ -649,7 +649,10 @@ pub fn read_run(f: &RunFiles, depth: Depth, rules: &RuleSet, warnings: &mut Warn
                     t.detail = None;
                 }
             }
-            run.tests.append(&mut file.tests);
+            // Taken, not appended: an emptied vector keeps its capacity,
+            // a test's worth of bytes for every test, for as long as the
+            // run is held.
+            run.tests.extend(std::mem::take(&mut file.tests));
             run.junit.push(file);
         }
         for x in w.into_vec() {
@@ -679,6 +682,9 @@ pub fn read_run(f: &RunFiles, depth: Depth, rules: &RuleSet, warnings: &mut Warn
         }
     }
     assemble(&mut run, rec, relative, rules, f, warnings);
+    // Held until the report (or the index's write): no growth slack.
+    run.tests.shrink_to_fit();
+    run.signals.shrink_to_fit();
     run
 }
 
