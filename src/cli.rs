@@ -396,7 +396,8 @@ pub struct InputArgs {
     )]
     pub probe_replay: Option<PathBuf>,
 
-    /// Do not use or update the history index (the root is read whole).
+    /// Do not use or update the history index: the root is read whole into
+    /// a temporary index that is gone when the command ends.
     #[arg(long, help_heading = "History")]
     pub no_history: bool,
 

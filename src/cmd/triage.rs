@@ -3,7 +3,9 @@
 //! 1. Rules, and what each PATH is (a runs root, a run directory, a file;
 //!    anything else is exit 2 with what it is).
 //! 2. The index of each runs root brought up to date (only new and
-//!    changed runs are read), or, with `--no-history`, the root read.
+//!    changed runs are read); with `--no-history`, or a cache that cannot
+//!    be used, a temporary index of this command's own, filled the same
+//!    way.
 //! 3. Sweep logs read and their entries placed on runs; consoles given
 //!    with `--console` read and matched to their runs.
 //! 4. The scope: the runs named; a sweep's entries and their runs; the
@@ -279,8 +281,8 @@ struct RootRuns {
     /// Where each run id stands in `found`.
     found_at: HashMap<String, usize>,
     light: Vec<Light>,
-    index: Option<Index>,
-    /// Summaries in memory (without an index, all of them).
+    index: Index,
+    /// The summaries loaded from the index.
     summaries: HashMap<String, Run>,
     full: HashMap<String, Run>,
 }
@@ -300,15 +302,13 @@ impl RootRuns {
         if missing.is_empty() {
             return;
         }
-        if let Some(index) = &self.index {
-            match index.summaries(&missing) {
-                Ok(runs) => {
-                    for r in runs {
-                        self.summaries.insert(r.id.clone(), r);
-                    }
+        match self.index.summaries(&missing) {
+            Ok(runs) => {
+                for r in runs {
+                    self.summaries.insert(r.id.clone(), r);
                 }
-                Err(e) => warnings.push(index.db_path().display(), e.message),
             }
+            Err(e) => warnings.push(self.index.db_path().display(), e.message),
         }
     }
 }
@@ -882,24 +882,21 @@ pub fn pipeline(
     let mut other = 0;
     let ids: Vec<&str> = reported.iter().map(String::as_str).collect();
     for r in &all {
-        if let Some(index) = &r.index {
-            // The reported runs' stored warnings: shown for the runs not
-            // read again now (those read now said theirs), counted for all.
-            let ws = index.warnings_of(&ids).unwrap_or_default();
-            let of_reported = ws.len();
-            for w in ws {
-                if w.run.as_ref().is_none_or(|r| !read_now.contains(r)) {
-                    shown.add(w);
-                }
-            }
-            if let Ok(n) = index.warning_count() {
-                other += n.saturating_sub(of_reported);
+        // The reported runs' stored warnings: shown for the runs not read
+        // again now (those read now said theirs), counted for all.
+        let ws = r.index.warnings_of(&ids).unwrap_or_default();
+        let of_reported = ws.len();
+        for w in ws {
+            if w.run.as_ref().is_none_or(|r| !read_now.contains(r)) {
+                shown.add(w);
             }
         }
+        if let Ok(n) = r.index.warning_count() {
+            other += n.saturating_sub(of_reported);
+        }
     }
-    // A warning about a run not reported is counted, not shown (read
-    // without an index, the whole root's warnings are here; with one, they
-    // stay in the index and are counted above: the same count either way).
+    // A warning about a run not reported is counted, not shown (the
+    // root's stay in the index and are counted above).
     let (shown, dropped): (Vec<Warning>, Vec<Warning>) = shown
         .sorted()
         .into_vec()
@@ -1035,6 +1032,10 @@ fn open_root(
     warnings.extend(found_w);
     let progress = Progress::new(ctx, "reading runs");
     let tick = |d: usize, t: usize| progress.tick(d, t);
+    // The index of the root: the cache's, else (with --no-history, or a
+    // cache that cannot be used) a temporary one that lives as long as
+    // this command. Either way the runs are read by one refresh and held
+    // in SQLite, not in memory.
     let mut index = if input.no_history {
         None
     } else {
@@ -1043,7 +1044,7 @@ fn open_root(
             Err(e) => {
                 warnings.push(
                     "history index",
-                    format!("{}; the root is read whole instead", e.message),
+                    format!("{}; a temporary index is used instead", e.message),
                 );
                 None
             }
@@ -1053,61 +1054,41 @@ fn open_root(
     for (i, f) in found.iter().enumerate() {
         found_at.entry(f.id.clone()).or_insert(i);
     }
-    let mut out = RootRuns {
+    let mut refreshed = None;
+    if let Some(ix) = &mut index {
+        match ix.refresh(&found, rules, true, &tick, warnings) {
+            Ok((_, full)) => refreshed = Some(full),
+            Err(e) => warnings.push(
+                ix.db_path().display(),
+                format!("{}; a temporary index is used instead", e.message),
+            ),
+        }
+    }
+    let (index, full) = match (index, refreshed) {
+        (Some(ix), Some(full)) => (ix, full),
+        _ => {
+            let mut ix = Index::scratch(root)?;
+            let (_, full) = ix.refresh(&found, rules, true, &tick, warnings)?;
+            (ix, full)
+        }
+    };
+    let light = match index.light() {
+        Ok(l) => l,
+        Err(e) => {
+            warnings.push(index.db_path().display(), e.message);
+            Vec::new()
+        }
+    };
+    let out = RootRuns {
         root: root.to_path_buf(),
         found,
         found_at,
-        light: Vec::new(),
-        index: None,
+        light,
+        index,
         summaries: HashMap::new(),
-        full: HashMap::new(),
+        full,
     };
-    if let Some(ix) = &mut index {
-        match ix.refresh(&out.found, rules, true, &tick, warnings) {
-            Ok((_, full)) => {
-                out.full = full;
-                match ix.light() {
-                    Ok(l) => out.light = l,
-                    Err(e) => warnings.push(ix.db_path().display(), e.message),
-                }
-            }
-            Err(e) => {
-                warnings.push(
-                    ix.db_path().display(),
-                    format!("{}; the root is read whole instead", e.message),
-                );
-                index = None;
-            }
-        }
-    }
-    if index.is_none() {
-        let files: Vec<&RunFiles> = out.found.iter().collect();
-        let mut summaries = HashMap::new();
-        let mut full = HashMap::new();
-        ingest::read_parallel(&files, Depth::Full, rules, &tick, |run, w| {
-            warnings.extend(w);
-            let (summary, run) = ingest::summary_and_full(run, true);
-            if let Some(run) = run {
-                full.insert(run.id.clone(), run);
-            }
-            summaries.insert(summary.id.clone(), summary);
-        });
-        out.light = summaries
-            .values()
-            .map(|r: &Run| Light {
-                id: r.id.clone(),
-                recipe: r.recipe.clone(),
-                version: r.version.clone(),
-                kind: r.kind,
-                span: r.span,
-                green: r.is_green(),
-            })
-            .collect();
-        out.summaries = summaries;
-        out.full = full;
-    }
     progress.finish();
-    out.index = index;
     Ok(out)
 }
 

@@ -110,6 +110,19 @@ impl Index {
         })
     }
 
+    /// A private index of `root` that lives as long as this value (see
+    /// [`store::scratch`]): `--no-history`, and a triage whose index
+    /// cannot be opened. Same rows, same reads, nothing kept.
+    pub fn scratch(root: &Path) -> Result<Index> {
+        let (conn, root) = store::scratch(root)?;
+        Ok(Index {
+            conn,
+            db: PathBuf::from("(temporary index)"),
+            root,
+            pending: Warnings::new(),
+        })
+    }
+
     /// The database file.
     pub fn db_path(&self) -> &Path {
         &self.db

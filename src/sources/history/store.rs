@@ -172,6 +172,53 @@ pub fn open(path: &Path, root: &Path) -> Result<(Connection, Option<String>)> {
     Ok((conn, why))
 }
 
+/// A private index of `root` for this invocation only (`--no-history`):
+/// SQLite's temporary database, which lives in the page cache and spills
+/// to a file it has already unlinked, so nothing outlives the process and
+/// no cache directory is touched. Refused when the temporary directory
+/// SQLite would spill to (`SQLITE_TMPDIR`, else `TMPDIR`) is inside the
+/// runs root.
+pub fn scratch(root: &Path) -> Result<(Connection, PathBuf)> {
+    let root_c = root.canonicalize().map_err(|e| {
+        Error::usage(format!(
+            "{}: cannot read the runs root: {e}",
+            root.display()
+        ))
+        .with_hint("pass the runs root (the directory holding one directory per run)")
+    })?;
+    for var in ["SQLITE_TMPDIR", "TMPDIR"] {
+        if let Some(dir) = std::env::var_os(var).filter(|d| !d.is_empty()) {
+            if crate::fsx::resolve(Path::new(&dir)).starts_with(&root_c) {
+                return Err(Error::usage(format!(
+                    "{var}={} is inside the runs root {}; the temporary index of --no-history \
+                     would be written there, and ccci-triage never writes under the runs root",
+                    Path::new(&dir).display(),
+                    root_c.display()
+                ))
+                .with_hint(format!("set {var} to a directory outside the runs root")));
+            }
+            break;
+        }
+    }
+    let fail = |e: rusqlite::Error| {
+        Error::internal(format!("cannot create the temporary index: {e}"))
+            .with_hint("check that the temporary directory (TMPDIR, else /var/tmp or /tmp) is writable")
+    };
+    let conn = Connection::open("").map_err(fail)?;
+    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -2048;")
+        .and_then(|_| conn.execute_batch(SCHEMA))
+        .and_then(|_| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
+        .and_then(|_| {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('root', ?1)",
+                params![root_c.display().to_string()],
+            )
+            .map(|_| ())
+        })
+        .map_err(fail)?;
+    Ok((conn, root_c))
+}
+
 /// A database file whose schema is not written yet: version 0 and no
 /// table (the creator writes both in one transaction). A version-0 file
 /// that holds tables is someone else's database, not one being created.
