@@ -201,21 +201,24 @@ pub fn scratch(root: &Path) -> Result<(Connection, PathBuf)> {
         }
     }
     let fail = |e: rusqlite::Error| {
-        Error::internal(format!("cannot create the temporary index: {e}"))
-            .with_hint("check that the temporary directory (TMPDIR, else /var/tmp or /tmp) is writable")
+        Error::internal(format!("cannot create the temporary index: {e}")).with_hint(
+            "check that the temporary directory (TMPDIR, else /var/tmp or /tmp) is writable",
+        )
     };
     let conn = Connection::open("").map_err(fail)?;
-    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -2048;")
-        .and_then(|_| conn.execute_batch(SCHEMA))
-        .and_then(|_| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
-        .and_then(|_| {
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('root', ?1)",
-                params![root_c.display().to_string()],
-            )
-            .map(|_| ())
-        })
-        .map_err(fail)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -2048;",
+    )
+    .and_then(|_| conn.execute_batch(SCHEMA))
+    .and_then(|_| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
+    .and_then(|_| {
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('root', ?1)",
+            params![root_c.display().to_string()],
+        )
+        .map(|_| ())
+    })
+    .map_err(fail)?;
     Ok((conn, root_c))
 }
 
