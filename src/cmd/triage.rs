@@ -11,14 +11,19 @@
 //! 4. The scope: the runs named; a sweep's entries and their runs; the
 //!    root's "what is red now" (each recipe's runs after its last green
 //!    one); everything with `--all`; narrowed by `--since` and `--recipe`.
-//! 5. The runs reported read in full (once: a run the refresh just read in
-//!    full is not read again; a green run nothing is added to is its
-//!    index summary, not read at all); the reported recipes' runs around them are
-//!    context, as summaries (a window: [`CONTEXT_BEFORE`] runs before the
-//!    newest reported, [`CONTEXT_AFTER`] after), with every run's load
-//!    computed over the whole root.
-//! 6. Failures; facts for each; a verdict for each; causes shared across a
-//!    sweep.
+//! 5. A recipe at a time (the recipes of the runs reported and of the
+//!    sweeps' entries): its runs reported, read in full (once: a run the
+//!    refresh just read in full is not read again; a green run nothing is
+//!    added to is its index summary, not read at all); its runs around
+//!    them as context, summaries from the index (a window:
+//!    [`CONTEXT_BEFORE`] runs before the newest reported,
+//!    [`CONTEXT_AFTER`] after), with the reference pool (a few green runs
+//!    of every recipe) and every run's load computed over the whole root;
+//!    its failures and their facts. Its runs are then cut to what the
+//!    report prints, so memory follows the largest recipe, not the root.
+//! 6. Once every recipe is done: reference recipes (from every run seen),
+//!    causes shared across a sweep, a verdict for each failure, in the
+//!    runs' time order.
 //! 7. The report, in the format asked for.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -523,10 +528,12 @@ pub fn pipeline(
         });
     }
 
-    // 5. The runs reported, in full; the context as summaries; load.
-    // One place per run reported, no growth slack: `--all` reports them
-    // all.
-    let mut runs: Vec<Run> = Vec::with_capacity(targets.len());
+    // 5-6, a recipe at a time: its runs reported, read in full; its
+    // context as summaries (a window of its runs, the runs the refresh
+    // read in full, the reference pool); load; its failures, their facts.
+    // A recipe's runs are dropped to what the report prints before the
+    // next recipe is read, so `--all` holds one recipe's runs at a time,
+    // not the root's.
     let mut read_now: BTreeSet<String> = BTreeSet::new();
     let mut target_warnings = Warnings::new();
     // A green run of the root that nothing adds to (no console matched to
@@ -536,182 +543,12 @@ pub fn pipeline(
         .iter()
         .flat_map(|s| s.entries.iter().filter_map(|e| e.run.as_deref()))
         .collect();
-    let green: BTreeSet<String> = all
+    let lights: HashMap<&str, &Light> = all
         .iter()
         .flat_map(|r| r.light.iter())
-        .filter(|l| l.green)
-        .map(|l| l.id.clone())
+        .map(|l| (l.id.as_str(), l))
         .collect();
-    let mut as_summary: Vec<&str> = Vec::new();
-    // Each reported run in its place: taken from the refresh's full reads,
-    // or read now (on every core, below).
-    let mut slots: Vec<Option<Run>> = Vec::new();
-    let mut to_read: Vec<(usize, RunFiles)> = Vec::new();
-    for id in &targets {
-        let extra = placed_consoles.get(id).cloned().unwrap_or_default();
-        let named = named_files.iter().find(|f| &f.id == id);
-        if named.is_none()
-            && extra.is_empty()
-            && green.contains(id)
-            && !on_sweep.contains(id.as_str())
-            && !all.iter().any(|r| r.full.contains_key(id))
-        {
-            as_summary.push(id);
-            continue;
-        }
-        let mut run = None;
-        let mut read = None;
-        for r in &mut all {
-            if named.is_none()
-                && extra.is_empty()
-                && let Some(full) = r.full.remove(id)
-            {
-                run = Some(full);
-                break;
-            }
-            if let Some(files) = r.files(id) {
-                read = Some(files.clone());
-                break;
-            }
-        }
-        if run.is_none()
-            && read.is_none()
-            && let Some(files) = named
-        {
-            read = Some(files.clone());
-        }
-        if let Some(mut files) = read {
-            files.consoles.extend(extra.iter().cloned());
-            read_now.insert(id.clone());
-            to_read.push((slots.len(), files));
-            slots.push(None);
-        } else if run.is_some() {
-            slots.push(run);
-        }
-    }
-    // Its warnings carry its id (read_run files every one under the run).
-    let read = crate::par::map_with(
-        &to_read,
-        || rules.clone(),
-        |rules, (_, files)| {
-            let mut w = Warnings::new();
-            let run = ingest::read_run(files, Depth::Full, rules, &mut w);
-            (run, w)
-        },
-    );
-    for ((slot, _), (run, w)) in to_read.iter().zip(read) {
-        target_warnings.extend(w);
-        slots[*slot] = Some(run);
-    }
-    runs.extend(slots.into_iter().flatten());
-    for r in &mut all {
-        r.load(&as_summary, &mut warnings);
-        for id in &as_summary {
-            if let Some(run) = r.summaries.remove(*id) {
-                runs.push(run);
-            }
-        }
-        // The summaries moved out leave their table behind otherwise.
-        r.summaries.shrink_to_fit();
-    }
-    // Context: the reported recipes' runs, the sweep's recipes' runs, and
-    // a pool to find a reference recipe in.
-    let mut recipes: BTreeSet<String> = runs.iter().filter_map(|r| r.recipe.clone()).collect();
-    for s in &sweeps {
-        recipes.extend(s.entries.iter().map(|e| e.recipe.clone()));
-    }
-    let target_set: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
-    // The newest run reported of each recipe: its context is the window
-    // of runs around it.
-    let mut newest: BTreeMap<&str, Option<Timestamp>> = BTreeMap::new();
-    for r in &runs {
-        if let Some(recipe) = &r.recipe {
-            let at = newest.entry(recipe.as_str()).or_insert(r.span.key());
-            *at = (*at).max(r.span.key());
-        }
-    }
-    for r in &mut all {
-        let mut ids: Vec<String> = Vec::new();
-        let mut of_recipe: BTreeMap<&str, Vec<&Light>> = BTreeMap::new();
-        for l in &r.light {
-            if let Some(x) = &l.recipe
-                && recipes.contains(x)
-                && !target_set.contains(l.id.as_str())
-            {
-                of_recipe.entry(x.as_str()).or_default().push(l);
-            }
-        }
-        for (recipe, mut ls) in of_recipe {
-            ls.sort_by(|a, b| {
-                a.span
-                    .key()
-                    .cmp(&b.span.key())
-                    .then_with(|| a.id.cmp(&b.id))
-            });
-            let keys: Vec<Option<Timestamp>> = ls.iter().map(|l| l.span.key()).collect();
-            let window = context_window(&keys, newest.get(recipe).copied());
-            ids.extend(ls[window].iter().map(|l| l.id.clone()));
-        }
-        // One green run per (recipe, version), for each recipe's newest
-        // versions: where a reference recipe (one whose backup
-        // round-trips) is looked for. Bounded, as the window is.
-        let mut seen: BTreeSet<(Option<&str>, Option<&str>)> = BTreeSet::new();
-        let mut versions: BTreeMap<Option<&str>, usize> = BTreeMap::new();
-        let mut greens: Vec<&Light> = r.light.iter().filter(|l| l.green).collect();
-        greens.sort_by_key(|l| std::cmp::Reverse(l.span.key()));
-        for l in greens {
-            let n = versions.entry(l.recipe.as_deref()).or_default();
-            if *n < REFERENCE_VERSIONS && seen.insert((l.recipe.as_deref(), l.version.as_deref())) {
-                *n += 1;
-                ids.push(l.id.clone());
-            }
-        }
-        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        r.load(&refs, &mut warnings);
-    }
     // Placed sweep runs are sweep runs.
-    for s in &sweeps {
-        for e in &s.entries {
-            if let Some(id) = &e.run
-                && let Some(run) = runs.iter_mut().find(|r| &r.id == id)
-            {
-                run.kind = RunKind::Sweep;
-                run.sweep = Some(s.label.clone());
-                if run.end.rc.is_none() {
-                    run.end.rc = e.rc;
-                    run.end.rc_at = Some(e.loc.clone());
-                }
-                // A timer's run prints into the sweep's log: with no
-                // console of its own, the entry's lines are its console
-                // (what a run that died last said).
-                if run.console.is_none() {
-                    let last = e
-                        .signals
-                        .iter()
-                        .filter(|s| {
-                            s.loc.line < e.loc.line
-                                && !matches!(
-                                    s.role,
-                                    crate::model::Role::Identity | crate::model::Role::Benign
-                                )
-                        })
-                        .max_by_key(|s| s.loc.line);
-                    run.console = Some(crate::model::Console {
-                        path: e.loc.path.clone(),
-                        taken_for: "the sweep log's lines for its entry".into(),
-                        first: e.first,
-                        last: e.last,
-                        last_recognised: last
-                            .and_then(|s| Some((s.loc.line?, s.message().to_string()))),
-                        ..Default::default()
-                    });
-                }
-                if run.version.is_none() {
-                    run.version = e.version.clone();
-                }
-            }
-        }
-    }
     let placed: BTreeMap<String, String> = sweeps
         .iter()
         .flat_map(|s| {
@@ -720,29 +557,75 @@ pub fn pipeline(
                 .filter_map(|e| Some((e.run.clone()?, s.label.clone())))
         })
         .collect();
-    let mut context: Vec<Run> = Vec::new();
-    let reported_ids: BTreeSet<String> = runs.iter().map(|r| r.id.clone()).collect();
-    for r in &mut all {
-        // Runs the refresh read in full and nobody reports are context too
-        // (an isolation rerun that went red): as summaries.
-        let full: Vec<Run> = r
-            .full
-            .drain()
-            .map(|(_, v)| ingest::into_summary(v))
-            .collect();
-        context.extend(
-            r.summaries
-                .drain()
-                .map(|(_, v)| v)
-                .chain(full)
-                .filter(|v| !reported_ids.contains(&v.id)),
-        );
-    }
-    for c in &mut context {
-        if let Some(label) = placed.get(&c.id) {
-            c.kind = RunKind::Sweep;
-            c.sweep = Some(label.clone());
+    let mut hows: Vec<(String, How)> = Vec::with_capacity(targets.len());
+    for id in &targets {
+        let extra = placed_consoles.get(id).cloned().unwrap_or_default();
+        let named = named_files.iter().find(|f| &f.id == id);
+        let green = lights.get(id.as_str()).is_some_and(|l| l.green);
+        let full = all.iter().any(|r| r.full.contains_key(id));
+        if named.is_none() && extra.is_empty() {
+            if full {
+                hows.push((id.clone(), How::Full));
+                continue;
+            }
+            if green && !on_sweep.contains(id.as_str()) {
+                hows.push((id.clone(), How::Summary));
+                continue;
+            }
         }
+        let files = all
+            .iter()
+            .find_map(|r| r.files(id))
+            .or(named)
+            .cloned()
+            .map(|mut f| {
+                f.consoles.extend(extra.iter().cloned());
+                f
+            });
+        if let Some(files) = files {
+            hows.push((id.clone(), How::Read(files)));
+        }
+    }
+    // The groups: each recipe of the runs reported and of the sweeps'
+    // entries. A run the index does not know, or one read with more than
+    // its own files, has its recipe only once read: those are read first.
+    let mut early: Vec<Run> = Vec::new();
+    let mut groups: BTreeMap<Option<String>, Vec<(String, How)>> = BTreeMap::new();
+    {
+        let mut first: Vec<(String, How)> = Vec::new();
+        for (id, how) in hows {
+            let lit = lights.get(id.as_str()).and_then(|l| l.recipe.clone());
+            let added = placed_consoles.contains_key(&id) || named_files.iter().any(|n| n.id == id);
+            if matches!(how, How::Read(_)) && (lit.is_none() || added) {
+                first.push((id, how));
+            } else {
+                groups.entry(lit).or_default().push((id, how));
+            }
+        }
+        let (runs, ws) = read_full(&first, &rules, &mut read_now);
+        target_warnings.extend(ws);
+        for run in runs {
+            groups.entry(run.recipe.clone()).or_default();
+            early.push(run);
+        }
+    }
+    for s in &sweeps {
+        for e in &s.entries {
+            groups.entry(Some(e.recipe.clone())).or_default();
+        }
+    }
+    let target_set: BTreeSet<&str> = targets.iter().map(String::as_str).collect();
+    // The full reads of runs no group is about are not context: dropped
+    // (kept as reference candidates).
+    let mut dropped: Vec<evidence::Candidate> = Vec::new();
+    for r in &mut all {
+        r.full.retain(|id, run| {
+            let keep = groups.contains_key(&run.recipe) || target_set.contains(id.as_str());
+            if !keep {
+                dropped.extend(evidence::Candidate::of(run));
+            }
+            keep
+        });
     }
     // Load over every run of the roots, whatever was read.
     let mut spans: Vec<(String, Span)> = all
@@ -751,59 +634,44 @@ pub fn pipeline(
         .map(|l| (l.id.clone(), l.span))
         .collect();
     let in_roots: BTreeSet<String> = spans.iter().map(|(id, ..)| id.clone()).collect();
-    for r in &runs {
+    for r in &early {
         if !in_roots.contains(&r.id) {
             spans.push((r.id.clone(), r.span));
         }
     }
-    let read: BTreeSet<&str> = runs
-        .iter()
-        .chain(context.iter())
-        .map(|r| r.id.as_str())
-        .collect();
-    let over = ingest::load::overlaps_of(&spans, |id| read.contains(id));
-    for r in runs.iter_mut().chain(context.iter_mut()) {
-        r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
-    }
-    ingest::load::sort(&mut runs);
-    let mut everything: Vec<&Run> = runs.iter().chain(context.iter()).collect();
-    everything.sort_by(|a, b| {
-        a.span
-            .key()
-            .cmp(&b.span.key())
-            .then_with(|| a.id.cmp(&b.id))
-    });
-
-    // 6. Failures, facts, verdicts.
-    let mut collector = Collector::default();
-    for r in &runs {
-        let found = failures::of_run(r);
-        // No results.json, no end line and no console: nothing says whether
-        // the run is still going or died; say so rather than report green.
-        if found.is_empty()
-            && !r.is_green()
-            && r.record.is_none()
-            && !r.end.closed
-            && r.console.is_none()
-        {
-            warnings.push_run(
-                &r.id,
-                r.path.display(),
-                "no results.json, no console and no end line: the run is still going, or it \
-                 died without a trace; if it is over, pass its console with --console",
-            );
+    // The reference pool: one green run per (recipe, version), for each
+    // recipe's newest versions, where a reference recipe (one whose
+    // backup round-trips) is looked for. Bounded, as the window is; held
+    // for every group.
+    let mut pool: Vec<Run> = Vec::new();
+    for r in &all {
+        let mut seen: BTreeSet<(Option<&str>, Option<&str>)> = BTreeSet::new();
+        let mut versions: BTreeMap<Option<&str>, usize> = BTreeMap::new();
+        let mut greens: Vec<&Light> = r.light.iter().filter(|l| l.green).collect();
+        greens.sort_by_key(|l| std::cmp::Reverse(l.span.key()));
+        let mut ids: Vec<&str> = Vec::new();
+        for l in greens {
+            let n = versions.entry(l.recipe.as_deref()).or_default();
+            if *n < REFERENCE_VERSIONS && seen.insert((l.recipe.as_deref(), l.version.as_deref())) {
+                *n += 1;
+                ids.push(&l.id);
+            }
         }
-        collector.extend(found);
+        match r.index.summaries(&ids) {
+            Ok(runs) => pool.extend(runs),
+            Err(e) => warnings.push(r.index.db_path().display(), e.message),
+        }
     }
-    for s in &sweeps {
-        collector.extend(failures::of_sweep(s, |id| runs.iter().find(|r| r.id == id)));
+    for c in &mut pool {
+        if let Some(label) = placed.get(&c.id) {
+            c.kind = RunKind::Sweep;
+            c.sweep = Some(label.clone());
+        }
     }
-    let mut list = collector.failures;
-    list.retain(|f| {
-        filter.recipe.is_empty() || f.recipe.as_ref().is_some_and(|r| filter.recipe.contains(r))
-    });
-    if let Some(only) = only_run {
-        list.retain(|f| f.run_id == only);
+    let pool_ids: HashSet<String> = pool.iter().map(|r| r.id.clone()).collect();
+    let pool_over = ingest::load::overlaps_of(&spans, |id| pool_ids.contains(id));
+    for c in &mut pool {
+        c.overlapping = pool_over.get(&c.id).cloned().unwrap_or_default();
     }
     let canonicals = ingest::canonical::read_dir(
         input
@@ -819,32 +687,243 @@ pub fn pipeline(
     } else {
         None
     };
-    let cx = Context::new(everything.iter().copied(), &canonicals, &sweeps);
     let sources = Sources {
         recipes: recipes_dir(input.recipes.as_deref()),
         ccci: input.ccci.clone(),
     };
-    let mut gathered: Vec<(crate::model::Failure, Vec<crate::model::Fact>)> = Vec::new();
-    let probe_warnings;
-    {
-        let mut g = Gatherer::new(&cx, &rules, sources, prober.as_mut());
-        for f in list {
-            let facts = g.gather(&f);
-            gathered.push((f, facts));
+    let mut caches = evidence::Caches::default();
+    let mut collector = Collector::default();
+    // Each failure with its facts and where it stands in the report: a
+    // run's failures in the runs' time order, then the sweeps'.
+    let mut gathered: Vec<(Order, crate::model::Failure, Vec<crate::model::Fact>)> = Vec::new();
+    let mut wanting: Vec<(usize, evidence::WantsReference)> = Vec::new();
+    // Every run seen, as a reference recipe may be taken from it.
+    let mut candidates: Vec<evidence::Candidate> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut note = |r: &Run, candidates: &mut Vec<evidence::Candidate>| {
+        if seen.insert(r.id.clone())
+            && let Some(c) = evidence::Candidate::of(r)
+        {
+            candidates.push(c);
         }
-        probe_warnings = std::mem::take(&mut g.probe_warnings);
+    };
+    let mut runs: Vec<Run> = Vec::with_capacity(targets.len());
+    let mut probe_warnings = Vec::new();
+    for (recipe, members) in groups {
+        // The group's runs reported.
+        let mut batch: Vec<Run> = Vec::with_capacity(members.len());
+        let mut to_read: Vec<(String, How)> = Vec::new();
+        for (id, how) in members {
+            match how {
+                How::Full => batch.extend(all.iter_mut().find_map(|r| r.full.remove(&id))),
+                How::Summary => {
+                    for r in &mut all {
+                        r.load(&[id.as_str()], &mut warnings);
+                        if let Some(run) = r.summaries.remove(&id) {
+                            batch.push(run);
+                            break;
+                        }
+                    }
+                }
+                How::Read(_) => to_read.push((id, how)),
+            }
+        }
+        let (read, ws) = read_full(&to_read, &rules, &mut read_now);
+        target_warnings.extend(ws);
+        batch.extend(read);
+        let mut i = 0;
+        while i < early.len() {
+            if early[i].recipe == recipe {
+                batch.push(early.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        // Its context: the window of the recipe's runs around the newest
+        // one reported, and the refresh's full reads of the recipe.
+        let newest: Option<Option<Timestamp>> = batch.iter().map(|r| r.span.key()).max();
+        let mut context: Vec<Run> = Vec::new();
+        for r in &mut all {
+            if let Some(recipe) = &recipe {
+                let mut ls: Vec<&Light> = r
+                    .light
+                    .iter()
+                    .filter(|l| {
+                        l.recipe.as_ref() == Some(recipe) && !target_set.contains(l.id.as_str())
+                    })
+                    .collect();
+                ls.sort_by(|a, b| {
+                    a.span
+                        .key()
+                        .cmp(&b.span.key())
+                        .then_with(|| a.id.cmp(&b.id))
+                });
+                let keys: Vec<Option<Timestamp>> = ls.iter().map(|l| l.span.key()).collect();
+                let window = context_window(&keys, newest);
+                let ids: Vec<String> = ls[window].iter().map(|l| l.id.clone()).collect();
+                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                r.load(&refs, &mut warnings);
+            }
+            // Runs the refresh read in full and nobody reports are context
+            // too (an isolation rerun that went red): as summaries.
+            let full: Vec<String> = r
+                .full
+                .iter()
+                .filter(|(id, run)| run.recipe == recipe && !target_set.contains(id.as_str()))
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in full {
+                context.extend(r.full.remove(&id).map(ingest::into_summary));
+            }
+            context.extend(r.summaries.drain().map(|(_, v)| v));
+            r.summaries.shrink_to_fit();
+        }
+        for run in batch.iter_mut() {
+            for s in &sweeps {
+                place_on_sweep(run, s);
+            }
+        }
+        for c in &mut context {
+            if let Some(label) = placed.get(&c.id) {
+                c.kind = RunKind::Sweep;
+                c.sweep = Some(label.clone());
+            }
+        }
+        let read: BTreeSet<&str> = batch
+            .iter()
+            .chain(context.iter())
+            .map(|r| r.id.as_str())
+            .collect();
+        let over = ingest::load::overlaps_of(&spans, |id| read.contains(id));
+        for r in batch.iter_mut().chain(context.iter_mut()) {
+            r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
+        }
+        ingest::load::sort(&mut batch);
+        let mine: BTreeSet<&str> = batch
+            .iter()
+            .chain(context.iter())
+            .map(|r| r.id.as_str())
+            .collect();
+        let mut everything: Vec<&Run> = batch
+            .iter()
+            .chain(context.iter())
+            .chain(pool.iter().filter(|p| !mine.contains(p.id.as_str())))
+            .collect();
+        everything.sort_by(|a, b| {
+            a.span
+                .key()
+                .cmp(&b.span.key())
+                .then_with(|| a.id.cmp(&b.id))
+        });
+
+        // Its failures.
+        let mut list: Vec<(Order, crate::model::Failure)> = Vec::new();
+        for r in &batch {
+            let before = collector.failures.len();
+            let found = failures::of_run(r);
+            // No results.json, no end line and no console: nothing says
+            // whether the run is still going or died; say so rather than
+            // report green.
+            if found.is_empty()
+                && !r.is_green()
+                && r.record.is_none()
+                && !r.end.closed
+                && r.console.is_none()
+            {
+                warnings.push_run(
+                    &r.id,
+                    r.path.display(),
+                    "no results.json, no console and no end line: the run is still going, or \
+                     it died without a trace; if it is over, pass its console with --console",
+                );
+            }
+            collector.extend(found);
+            for (n, f) in collector.failures.drain(before..).enumerate() {
+                list.push((Order::Run(r.id.clone(), n), f));
+            }
+        }
+        for (k, s) in sweeps.iter().enumerate() {
+            let before = collector.failures.len();
+            // The entry's run: in this group, else reported in an earlier one.
+            let of =
+                failures::of_sweep(s, |id| batch.iter().chain(runs.iter()).find(|r| r.id == id));
+            collector.extend(of.into_iter().filter(|f| f.recipe == recipe));
+            for (n, f) in collector.failures.drain(before..).enumerate() {
+                list.push((Order::Sweep(k, n), f));
+            }
+        }
+        list.retain(|(_, f)| {
+            filter.recipe.is_empty() || f.recipe.as_ref().is_some_and(|r| filter.recipe.contains(r))
+        });
+        if let Some(only) = only_run {
+            list.retain(|(_, f)| f.run_id == only);
+        }
+        // Their facts.
+        let cx = Context::new(everything.iter().copied(), &canonicals, &sweeps);
+        let mut g = Gatherer::new(&cx, &rules, sources.clone(), prober.as_mut(), caches);
+        for r in &everything {
+            note(r, &mut candidates);
+        }
+        for (at, f) in list {
+            let (facts, wants) = g.gather(&f);
+            if let Some(w) = wants {
+                wanting.push((gathered.len(), w));
+            }
+            gathered.push((at, f, facts));
+        }
+        probe_warnings.append(&mut g.probe_warnings);
         warnings.extend(std::mem::take(&mut g.file_warnings));
+        caches = g.into_caches();
+        drop(everything);
+        // What the report prints of a run, not what its evidence was.
+        runs.extend(batch.into_iter().map(for_report));
     }
     for w in probe_warnings {
         warnings.push("probe", w);
     }
+    // Reference recipes, now that every recipe's runs have been seen (in
+    // time order, as a recipe's runs are).
+    for c in dropped {
+        if seen.insert(c.id().to_string()) {
+            candidates.push(c);
+        }
+    }
+    candidates.sort_by(|a, b| a.order().cmp(&b.order()));
+    for (i, wants) in wanting {
+        let (_, f, facts) = &mut gathered[i];
+        if let Some(fact) = caches.reference(f, &wants, &candidates, &rules) {
+            // One more place, not double (facts are held to the report).
+            facts.reserve_exact(1);
+            facts.insert(wants.at.min(facts.len()), fact);
+        }
+    }
+    ingest::load::sort(&mut runs);
+    let position: HashMap<&str, usize> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    gathered.sort_by_key(|(at, ..)| match at {
+        Order::Run(id, n) => (
+            0,
+            position.get(id.as_str()).copied().unwrap_or(usize::MAX),
+            *n,
+        ),
+        Order::Sweep(k, n) => (1, *k, *n),
+    });
+    let gathered: Vec<(crate::model::Failure, Vec<crate::model::Fact>)> = gathered
+        .into_iter()
+        .map(|(_, f, facts)| (f, facts))
+        .collect();
     let sweep_of = |run: &str| -> Option<String> {
         sweeps
             .iter()
             .find(|s| s.entries.iter().any(|e| e.run_key() == run))
             .map(|s| s.label.clone())
             .or_else(|| {
-                cx.run(run)
+                position
+                    .get(run)
+                    .map(|&i| &runs[i])
                     .filter(|r| r.kind == RunKind::Sweep)
                     .and_then(|r| r.sweep.clone())
             })
@@ -920,6 +999,118 @@ pub fn pipeline(
         roots: roots.clone(),
         known,
     })
+}
+
+/// How a reported run is had: from the refresh's full reads, as its
+/// index summary (a green run nothing is added to), or read now (with
+/// what is added to it).
+enum How {
+    Full,
+    Summary,
+    Read(RunFiles),
+}
+
+/// Where a failure stands in the report: the `n`th of a run's (runs in
+/// time order), or the `n`th of the `k`th sweep log's, after every run's.
+enum Order {
+    Run(String, usize),
+    Sweep(usize, usize),
+}
+
+/// Reads the runs of `todo` that are [`How::Read`] in full, on every core,
+/// in their order; their ids go in `read_now`. Each run's warnings carry
+/// its id.
+fn read_full(
+    todo: &[(String, How)],
+    rules: &RuleSet,
+    read_now: &mut BTreeSet<String>,
+) -> (Vec<Run>, Warnings) {
+    let files: Vec<&RunFiles> = todo
+        .iter()
+        .filter_map(|(_, how)| match how {
+            How::Read(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    let read = crate::par::map_with(
+        &files,
+        || rules.clone(),
+        |rules, files| {
+            let mut w = Warnings::new();
+            let run = ingest::read_run(files, Depth::Full, rules, &mut w);
+            (run, w)
+        },
+    );
+    let mut warnings = Warnings::new();
+    let mut runs = Vec::with_capacity(read.len());
+    for (run, w) in read {
+        warnings.extend(w);
+        read_now.insert(run.id.clone());
+        runs.push(run);
+    }
+    (runs, warnings)
+}
+
+/// A sweep's entries placed on `run`: it is a sweep run, with the entry's
+/// rc, version and (when it has no console of its own) lines.
+fn place_on_sweep(run: &mut Run, s: &Sweep) {
+    for e in &s.entries {
+        if e.run.as_deref() != Some(run.id.as_str()) {
+            continue;
+        }
+        run.kind = RunKind::Sweep;
+        run.sweep = Some(s.label.clone());
+        if run.end.rc.is_none() {
+            run.end.rc = e.rc;
+            run.end.rc_at = Some(e.loc.clone());
+        }
+        // A timer's run prints into the sweep's log: with no console of
+        // its own, the entry's lines are its console (what a run that
+        // died last said).
+        if run.console.is_none() {
+            let last = e
+                .signals
+                .iter()
+                .filter(|s| {
+                    s.loc.line < e.loc.line
+                        && !matches!(
+                            s.role,
+                            crate::model::Role::Identity | crate::model::Role::Benign
+                        )
+                })
+                .max_by_key(|s| s.loc.line);
+            run.console = Some(crate::model::Console {
+                path: e.loc.path.clone(),
+                taken_for: "the sweep log's lines for its entry".into(),
+                first: e.first,
+                last: e.last,
+                last_recognised: last.and_then(|s| Some((s.loc.line?, s.message().to_string()))),
+                ..Default::default()
+            });
+        }
+        if run.version.is_none() {
+            run.version = e.version.clone();
+        }
+    }
+}
+
+/// A reported run reduced to what the report prints of it (its header,
+/// tiers, load, console, whether it is green), once its failures have
+/// their facts: passing tests, failure bodies, signals and JUnit files
+/// are the evidence's, not the report's.
+fn for_report(mut run: Run) -> Run {
+    run.tests.retain(|t| t.outcome.is_red());
+    for t in &mut run.tests {
+        t.detail = None;
+    }
+    run.tests.shrink_to_fit();
+    run.signals
+        .retain(|s| s.role == crate::model::Role::PromoteFailed);
+    run.signals.shrink_to_fit();
+    run.junit = Vec::new();
+    run.signal_counts.clear();
+    run.domains = Vec::new();
+    run
 }
 
 /// A PATH's kind, with a "did you mean" for a mistyped subcommand.

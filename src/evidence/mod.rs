@@ -16,6 +16,12 @@
 //! - a reference recipe that passes the same test, live or replayed probes,
 //!   the test's history, a cause shared across the sweep.
 //!
+//! A triage gathers one recipe's failures at a time, each recipe with a
+//! [`Context`] of its own runs; what outlives a recipe (static checks by
+//! (recipe, tag), git searches, reference recipes) is in [`Caches`]. The
+//! reference recipe is chosen last, from a [`Candidate`] of every run seen,
+//! and its fact put where [`WantsReference`] kept its place.
+//!
 //! A check that lacks its input says so as a [`FactKind::Skipped`] fact, so
 //! a verdict can tell "looked and found nothing" from "could not look".
 //! Nothing here decides a class: that is `verdict`'s job.
@@ -91,10 +97,158 @@ impl<'a> Context<'a> {
 }
 
 /// A reference recipe found: (recipe, service, run id).
-type Found = (String, String, String);
+/// A reference recipe found: (recipe, service, run id, its compose.yml
+/// as a source).
+type Found = (String, String, String, Source);
 
-/// Gathers facts, caching what several failures share: a recipe's static
-/// checks at a tag, a reference recipe, probes.
+/// A run a reference recipe may be taken from: one with its own
+/// checkout that is green (rank 0) or whose restore passed (rank 1).
+/// Tiny, so a triage keeps one for every run it saw, across recipes.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    recipe: String,
+    version: Option<String>,
+    id: String,
+    checkout: PathBuf,
+    rank: u8,
+    key: Option<jiff::Timestamp>,
+}
+
+impl Candidate {
+    pub fn of(r: &Run) -> Option<Candidate> {
+        let (recipe, checkout) = (r.recipe.as_ref()?, r.checkout.as_ref()?);
+        let rank = if r.is_green() {
+            0
+        } else if r.tier(Tier::Restore).is_some_and(|s| !s.is_red()) {
+            1
+        } else {
+            return None;
+        };
+        Some(Candidate {
+            recipe: recipe.clone(),
+            version: r.version.clone(),
+            id: r.id.clone(),
+            checkout: checkout.clone(),
+            rank,
+            key: r.span.key(),
+        })
+    }
+
+    /// The id, for keeping one per run.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Time order, as [`Context`] keeps a recipe's runs.
+    pub fn order(&self) -> (Option<jiff::Timestamp>, &str) {
+        (self.key, &self.id)
+    }
+}
+
+/// A failure whose recipe's backup findings want a reference recipe:
+/// where its fact goes among the failure's facts, and the database engine
+/// that fails (a reference of the same engine is preferred).
+#[derive(Clone, Debug)]
+pub struct WantsReference {
+    pub at: usize,
+    engine: Option<&'static str>,
+}
+
+impl Caches {
+    /// The reference fact for `f` (see [`WantsReference`]), from the
+    /// runs `candidates` (in time order), cached per (recipe, tag): a
+    /// recipe whose database service round-trips (dumps in a pre-hook and
+    /// replays in a restore post-hook), one checkout per recipe and
+    /// version, green runs first.
+    pub fn reference(
+        &mut self,
+        f: &Failure,
+        wants: &WantsReference,
+        candidates: &[Candidate],
+        rules: &RuleSet,
+    ) -> Option<Fact> {
+        let key = (f.recipe.clone().unwrap_or_default(), f.tag.clone());
+        if !self.references.contains_key(&key) {
+            let found = self.find_reference(f, wants.engine, candidates, rules);
+            self.references.insert(key.clone(), found);
+        }
+        let (recipe, service, run_id, source) = self.references.get(&key)?.clone()?;
+        Some(Fact::new(
+            FactKind::Reference {
+                recipe: recipe.clone(),
+                service: service.clone(),
+                run_id: run_id.clone(),
+            },
+            source,
+            format!(
+                "reference: {recipe} service `{service}` dumps in a pre-hook and replays it in \
+                 `backupbot.restore.post-hook` (its restore passes in run {run_id})"
+            ),
+        ))
+    }
+
+    fn find_reference(
+        &mut self,
+        f: &Failure,
+        our_engine: Option<&'static str>,
+        candidates: &[Candidate],
+        rules: &RuleSet,
+    ) -> Option<Found> {
+        // One candidate per (recipe, version): the newest green run with a
+        // checkout, else one whose restore passed.
+        let mut groups: BTreeMap<(&str, Option<&str>), &Candidate> = BTreeMap::new();
+        for c in candidates {
+            if Some(c.recipe.as_str()) == f.recipe.as_deref() {
+                continue;
+            }
+            let key = (c.recipe.as_str(), c.version.as_deref());
+            match groups.get(&key) {
+                Some(k) if k.rank <= c.rank => {}
+                _ => {
+                    groups.insert(key, c);
+                }
+            }
+        }
+        let mut ranked: Vec<&Candidate> = groups.into_values().collect();
+        ranked.sort_by_key(|c| (c.rank, std::cmp::Reverse(c.key)));
+        let mut fallback = None;
+        for c in ranked {
+            let Some(st) = self
+                .statics
+                .get(&c.recipe, c.version.as_deref(), &c.checkout, rules)
+            else {
+                continue;
+            };
+            if let Some((service, engine)) = st.round_trip_service(rules) {
+                let found = (
+                    c.recipe.clone(),
+                    service,
+                    c.id.clone(),
+                    st.source_of("compose.yml", None),
+                );
+                if our_engine.is_none() || our_engine == Some(engine) {
+                    return Some(found);
+                }
+                fallback.get_or_insert(found);
+            }
+        }
+        fallback
+    }
+}
+
+/// What several failures share, kept from one [`Gatherer`] to the next
+/// (a triage gathers a recipe's failures at a time, each with its own
+/// context): a recipe's static checks at a tag, the reference recipe of
+/// a (recipe, tag), the cc-ci checkout's searches.
+#[derive(Default)]
+pub struct Caches {
+    statics: statics::Cache,
+    references: HashMap<(String, Option<String>), Option<Found>>,
+    searches: stale::Searches,
+}
+
+/// Gathers facts, caching what several failures share (see [`Caches`])
+/// and probes.
 pub struct Gatherer<'a> {
     ctx: &'a Context<'a>,
     rules: &'a RuleSet,
@@ -117,22 +271,34 @@ impl<'a> Gatherer<'a> {
         rules: &'a RuleSet,
         sources: Sources,
         prober: Option<&'a mut Prober>,
+        caches: Caches,
     ) -> Self {
         Gatherer {
             ctx,
             rules,
             sources,
             prober,
-            statics: statics::Cache::default(),
-            references: HashMap::new(),
-            searches: stale::Searches::new(),
+            statics: caches.statics,
+            references: caches.references,
+            searches: caches.searches,
             probe_warnings: Vec::new(),
             file_warnings: crate::model::Warnings::new(),
         }
     }
 
+    /// The caches, for the next gatherer.
+    pub fn into_caches(self) -> Caches {
+        Caches {
+            statics: self.statics,
+            references: self.references,
+            searches: self.searches,
+        }
+    }
+
     /// All facts for one failure.
-    pub fn gather(&mut self, f: &Failure) -> Vec<Fact> {
+    /// All facts for one failure but its reference recipe, and where that
+    /// goes when the failure wants one ([`Caches::reference`]).
+    pub fn gather(&mut self, f: &Failure) -> (Vec<Fact>, Option<WantsReference>) {
         let run = self.ctx.run(&f.run_id);
         let mut facts = Vec::new();
         facts.push(Fact::new(
@@ -216,13 +382,15 @@ impl<'a> Gatherer<'a> {
                 ));
             }
         }
-        if statics
+        // The reference recipe is looked for once every recipe's runs are
+        // known (see [`Caches::reference`]): its place is kept.
+        let wants = statics
             .as_ref()
-            .is_some_and(|s| s.report.findings.iter().any(|x| x.is_backup()))
-            && let Some(fact) = self.reference(f)
-        {
-            facts.push(fact);
-        }
+            .filter(|s| s.report.findings.iter().any(|x| x.is_backup()))
+            .map(|s| WantsReference {
+                at: facts.len(),
+                engine: s.failing_engine(),
+            });
         self.probe(f, run, statics.as_deref(), &mut facts);
         if self.ctx.canonicals.is_empty() {
             facts.push(skipped(
@@ -232,7 +400,7 @@ impl<'a> Gatherer<'a> {
         }
         // Every failure's facts are held until the report: no slack.
         facts.shrink_to_fit();
-        facts
+        (facts, wants)
     }
 
     /// Every rule that recognised a line of the failure's own text, its
@@ -480,85 +648,6 @@ impl<'a> Gatherer<'a> {
             ));
         }
         st
-    }
-
-    /// A recipe among the runs whose database service round-trips (dumps
-    /// in a pre-hook and replays in a restore post-hook): one checkout per
-    /// recipe and version, green runs first.
-    fn reference(&mut self, f: &Failure) -> Option<Fact> {
-        let key = (f.recipe.clone().unwrap_or_default(), f.tag.clone());
-        if !self.references.contains_key(&key) {
-            let found = self.find_reference(f);
-            self.references.insert(key.clone(), found);
-        }
-        let (recipe, service, run_id) = self.references.get(&key)?.clone()?;
-        let st = self.statics.peek(&recipe)?;
-        Some(Fact::new(
-            FactKind::Reference {
-                recipe: recipe.clone(),
-                service: service.clone(),
-                run_id: run_id.clone(),
-            },
-            st.source_of("compose.yml", None),
-            format!(
-                "reference: {recipe} service `{service}` dumps in a pre-hook and replays it in \
-                 `backupbot.restore.post-hook` (its restore passes in run {run_id})"
-            ),
-        ))
-    }
-
-    fn find_reference(&mut self, f: &Failure) -> Option<Found> {
-        // One candidate per (recipe, version): the newest green run with a
-        // checkout, else one whose restore passed.
-        let mut groups: BTreeMap<(String, Option<String>), (u8, &Run)> = BTreeMap::new();
-        for (recipe, runs) in &self.ctx.by_recipe {
-            if Some(*recipe) == f.recipe.as_deref() {
-                continue;
-            }
-            for r in runs.iter().filter(|r| r.checkout.is_some()) {
-                let rank = if r.is_green() {
-                    0
-                } else if r.tier(Tier::Restore).is_some_and(|s| !s.is_red()) {
-                    1
-                } else {
-                    continue;
-                };
-                let key = (recipe.to_string(), r.version.clone());
-                match groups.get(&key) {
-                    Some((k, _)) if *k <= rank => {}
-                    _ => {
-                        groups.insert(key, (rank, r));
-                    }
-                }
-            }
-        }
-        let mut ranked: Vec<(u8, &Run)> = groups.into_values().collect();
-        ranked.sort_by_key(|(rank, r)| (*rank, std::cmp::Reverse(r.span.key())));
-        let our_engine = f
-            .recipe
-            .as_deref()
-            .and_then(|r| self.statics.peek(r))
-            .and_then(|st| st.failing_engine());
-        let mut fallback = None;
-        for (_, r) in ranked {
-            let (Some(recipe), Some(checkout)) = (&r.recipe, &r.checkout) else {
-                continue;
-            };
-            let Some(st) = self
-                .statics
-                .get(recipe, r.version.as_deref(), checkout, self.rules)
-            else {
-                continue;
-            };
-            if let Some((service, engine)) = st.round_trip_service(self.rules) {
-                let found = (recipe.clone(), service, r.id.clone());
-                if our_engine.is_none() || our_engine == Some(engine) {
-                    return Some(found);
-                }
-                fallback.get_or_insert(found);
-            }
-        }
-        fallback
     }
 
     /// A live (or replayed) DNS probe for a routing suspect whose stack may

@@ -204,7 +204,6 @@ pub fn stack_of(run: &Run) -> Option<String> {
 #[derive(Default)]
 pub struct Cache {
     by_key: HashMap<(String, Option<String>), Option<Rc<StaticFacts>>>,
-    by_recipe: HashMap<String, Rc<StaticFacts>>,
 }
 
 impl Cache {
@@ -221,16 +220,8 @@ impl Cache {
             return hit.clone();
         }
         let facts = read(recipe, checkout, tag, rules).map(Rc::new);
-        if let Some(f) = &facts {
-            self.by_recipe.insert(recipe.to_string(), f.clone());
-        }
         self.by_key.insert(key, facts.clone());
         facts
-    }
-
-    /// Any facts read for `recipe`.
-    pub fn peek(&self, recipe: &str) -> Option<Rc<StaticFacts>> {
-        self.by_recipe.get(recipe).cloned()
     }
 }
 
