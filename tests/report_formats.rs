@@ -100,7 +100,7 @@ fn sign(rule: &str, role: Role, loc: Loc, text: &str, captures: &[(&str, &str)])
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<Captures>(),
-            summary: String::new(),
+            summary: "".into(),
             fix: None,
         },
         Source::File(loc),

@@ -749,8 +749,8 @@ fn sign(s: &Signal, place: Place, rules: &RuleSet) -> Fact {
             role: s.role,
             place,
             captures: s.captures.clone(),
-            summary: rule.map(|r| r.summary.clone()).unwrap_or_default(),
-            fix: rule.map(|r| r.fix.clone()).filter(|f| !f.is_empty()),
+            summary: rule.map(|r| r.summary.clone()).unwrap_or_else(|| "".into()),
+            fix: rule.and_then(|r| r.fix.clone()),
         },
         Source::File(s.loc.clone()),
         // The line without its prefix: the source cites the raw line.

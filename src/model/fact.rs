@@ -159,10 +159,10 @@ pub enum FactKind {
         role: Role,
         place: Place,
         captures: Captures,
-        /// What the line means (the rule's summary).
-        summary: String,
+        /// What the line means (the rule's summary, shared with it).
+        summary: std::sync::Arc<str>,
         /// What to do about it, when the rule says (harness signatures).
-        fix: Option<String>,
+        fix: Option<std::sync::Arc<str>>,
     },
     /// The run did not end normally.
     Ending(RunEnding),

@@ -21,7 +21,7 @@ pub fn to_json(rules: &RuleSet) -> String {
                 "scope": r.scope.as_str(),
                 "role": r.role.to_string(),
                 "trouble": r.is_trouble(),
-                "fix": r.fix,
+                "fix": r.fix.as_deref().unwrap_or(""),
                 "summary": r.summary,
                 "printed_by": r.printed_by,
                 "means": r.means,
@@ -45,7 +45,7 @@ pub fn to_rows(rules: &RuleSet) -> Vec<[String; 4]> {
                 r.id.clone(),
                 r.scope.to_string(),
                 r.role.to_string(),
-                r.summary.clone(),
+                r.summary.to_string(),
             ]
         })
         .collect()

@@ -149,15 +149,17 @@ pub struct Rule {
     /// `area.what`, e.g. `deploy.timeout`. Unique in a set.
     pub id: String,
     pub scope: Scope,
-    /// One line: what the matched line says.
-    pub summary: String,
+    /// One line: what the matched line says. Shared with every sign of
+    /// the rule a triage holds.
+    pub summary: std::sync::Arc<str>,
     /// Which tool prints the line.
     pub printed_by: String,
     /// What it usually means and what causes it.
     pub means: String,
     pub role: Role,
-    /// What to do about it (harness signatures carry one).
-    pub fix: String,
+    /// What to do about it (harness signatures carry one), shared as the
+    /// summary is.
+    pub fix: Option<std::sync::Arc<str>>,
     pub time_format: Option<TimeFormat>,
     pub pattern: String,
     pub must_match: Vec<String>,
@@ -429,11 +431,11 @@ impl RuleSet {
             rules.push(Rule {
                 id: spec.id,
                 scope: spec.scope,
-                summary: spec.summary,
+                summary: spec.summary.into(),
                 printed_by: spec.printed_by,
                 means: spec.means,
                 role: spec.role,
-                fix: spec.fix,
+                fix: Some(spec.fix).filter(|f| !f.is_empty()).map(Into::into),
                 time_format: spec.time_format,
                 pattern: spec.pattern,
                 must_match: spec.must_match,
@@ -766,7 +768,7 @@ impl RuleSet {
                         .into(),
                 ));
             }
-            if rule.role == Role::Harness && rule.fix.is_empty() {
+            if rule.role == Role::Harness && rule.fix.is_none() {
                 out.push(fail("is a harness signature without a `fix`".into()));
             }
             for ex in &rule.must_match {

@@ -63,8 +63,8 @@ pub fn sign_with(rule: &str, role: Role, place: Place, caps: &[(&str, &str)]) ->
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<Captures>(),
-            summary: format!("{rule} summary"),
-            fix: (role == Role::Harness).then(|| format!("fix for {rule}")),
+            summary: format!("{rule} summary").into(),
+            fix: (role == Role::Harness).then(|| format!("fix for {rule}").into()),
         },
         at(),
         format!("line of {rule}"),
