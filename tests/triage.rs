@@ -793,3 +793,103 @@ fn a_run_dir_given_alone_still_sees_its_load_and_its_isolation_reruns() {
         v["warnings"]
     );
 }
+
+/// `ccci-triage <testdata>/runs <extra> -f json`, with the history index
+/// in `cache` or, when `None`, `--no-history`.
+fn testdata_json(extra: &[&str], cache: Option<&Path>) -> Vec<u8> {
+    let td = testdata();
+    let mut c = bin();
+    c.arg(td.join("runs"))
+        .args(extra)
+        .arg("--canonicals")
+        .arg(td.join("ci-warm"))
+        .args(["-f", "json"]);
+    match cache {
+        Some(dir) => c.arg("--cache").arg(dir),
+        None => c.arg("--no-history"),
+    };
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn no_history_reports_what_the_index_reports() {
+    // --no-history once held every run's summary and the full reads beside
+    // them, both as context: a red rerun counted twice ("red in all 2
+    // isolation runs" for one). It now fills a temporary index the same
+    // way the cache's is filled, so every scope reads the same.
+    let sweep = testdata().join("sweep-20260614.log");
+    let sweep = sweep.to_str().unwrap();
+    for extra in [&[][..], &["--all"], &["--sweep-log", sweep]] {
+        let cache = tempfile::tempdir().unwrap();
+        let with = testdata_json(extra, Some(cache.path()));
+        let without = testdata_json(extra, None);
+        assert_eq!(
+            String::from_utf8_lossy(&without),
+            String::from_utf8_lossy(&with),
+            "{extra:?}"
+        );
+        let v: Value = serde_json::from_slice(&without).unwrap();
+        for f in v["failures"].as_array().unwrap() {
+            let cause = f["cause"].as_str().unwrap();
+            assert!(!cause.contains("manual-4242, manual-4242"), "{cause}");
+        }
+    }
+}
+
+#[test]
+fn no_history_writes_no_cache_and_refuses_a_temporary_directory_in_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("runs");
+    sweep_run(
+        &root,
+        "sweep-20260621-alpha",
+        "alpha",
+        "2026-06-21T03:00:00Z",
+        "1781924400",
+        "toomanyrequests: You have reached your unauthenticated pull rate limit",
+    );
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let run = |tmp: &Path| {
+        bin()
+            .env("HOME", &home)
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("TMPDIR", tmp)
+            .env_remove("SQLITE_TMPDIR")
+            .arg(&root)
+            .args(["--no-history", "-f", "json"])
+            .output()
+            .unwrap()
+    };
+    let out = run(dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["failures"].as_array().unwrap().len(), 1, "{v:#}");
+    assert_eq!(
+        std::fs::read_dir(&home).unwrap().count(),
+        0,
+        "--no-history made a cache"
+    );
+    // A temporary directory inside the root is where the temporary index
+    // would spill: refused, and nothing is written there.
+    let inside = root.join("tmp");
+    std::fs::create_dir_all(&inside).unwrap();
+    let out = run(&inside);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TMPDIR=") && err.contains("never writes under the runs root"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&inside).unwrap().count(), 0);
+}
