@@ -893,3 +893,74 @@ fn no_history_writes_no_cache_and_refuses_a_temporary_directory_in_the_root() {
     );
     assert_eq!(std::fs::read_dir(&inside).unwrap().count(), 0);
 }
+
+#[test]
+fn a_plain_fact_far_from_the_failure_is_cited_at_both_ends_and_counted_between() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("runs");
+    let id = "sweep-20260621-alpha";
+    let run = root.join(id);
+    std::fs::create_dir_all(run.join("junit")).unwrap();
+    std::fs::write(
+        run.join("results.json"),
+        format!(
+            r#"{{"schema": 2, "recipe": "alpha", "version": "1.0.0+1", "ref": "0123456789ab", "run_id": "{id}",
+               "finished": 1781924400, "results": {{"install": "fail"}}, "rungs": {{"install": "fail"}}}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        run.join("junit/install__generic__test_install.xml"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="1" time="3.0" timestamp="2026-06-21T02:50:00+00:00" hostname="ccci-swarm-01">
+<testcase classname="tests._generic.test_install" name="test_app_serves_https" time="3.0"><failure message="AssertionError: status 502">AssertionError: status 502</failure></testcase>
+</testsuite></testsuites>
+"#,
+    )
+    .unwrap();
+    // Twenty health lines (odd lines 1 to 39) before the tier's section:
+    // far from the failure.
+    let mut text = String::new();
+    for n in 0..20 {
+        text.push_str(&format!(
+            "2026-06-21T02:{n:02}:00Z INFO health: https://alpha-1a2b3c.ci.commoninternet.net/ status=200\n\
+             2026-06-21T02:{n:02}:30Z INFO waiting\n"
+        ));
+    }
+    text.push_str(
+        "+ python3 -m pytest -q tests/_generic/test_install.py --junitxml=junit/install__generic__test_install.xml\n\
+         E   AssertionError: status 502\n",
+    );
+    std::fs::write(root.join(format!("{id}.console.log")), text).unwrap();
+    let out = bin()
+        .arg("explain")
+        .arg(id)
+        .arg("tests/_generic/test_install.py::test_app_serves_https")
+        .arg(&root)
+        .arg("--no-history")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cited: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("sign health.status"))
+        .collect();
+    assert_eq!(cited.len(), 8, "{stdout}");
+    // The first four and the last four of the console's 20.
+    for (i, line) in [1, 3, 5, 7, 33, 35, 37, 39].iter().enumerate() {
+        assert!(
+            cited[i].ends_with(&format!(".console.log:{line}")),
+            "{}: {stdout}",
+            cited[i]
+        );
+    }
+    assert!(
+        stdout.contains("12 more `health.status` lines from here on"),
+        "{stdout}"
+    );
+}

@@ -20,7 +20,9 @@
 //! [`Context`] of its own runs; what outlives a recipe (static checks by
 //! (recipe, tag), git searches, reference recipes) is in [`Caches`]. The
 //! reference recipe is chosen last, from a [`Candidate`] of every run seen,
-//! and its fact put where [`WantsReference`] kept its place.
+//! and its fact put where [`WantsReference`] kept its place. A plain fact
+//! far from the failure (a health check's status every few seconds) is
+//! cited at its first and last lines and counted between.
 //!
 //! A check that lacks its input says so as a [`FactKind::Skipped`] fact, so
 //! a verdict can tell "looked and found nothing" from "could not look".
@@ -97,6 +99,10 @@ impl<'a> Context<'a> {
 }
 
 /// A reference recipe found: (recipe, service, run id).
+/// How many lines of a plain fact far from a failure are cited at each
+/// end of the run's console (see `Gatherer::signs`).
+const FAR_FACTS: usize = 4;
+
 /// A reference recipe found: (recipe, service, run id, its compose.yml
 /// as a source).
 type Found = (String, String, String, Source);
@@ -435,14 +441,47 @@ impl<'a> Gatherer<'a> {
         }
         if let Some(run) = run {
             let window = near_window(f, run);
+            let near = |s: &Signal| match (&window, s.loc.line) {
+                (Some((path, a, b)), Some(l)) => &s.loc.path == path && l >= *a && l <= *b,
+                _ => f.test.is_none(),
+            };
+            // A plain fact far from the failure (a health check's status,
+            // every few seconds of a run) is cited at its first and last
+            // lines, and counted between: no verdict reads more, and a run
+            // with several failures held every line once per failure.
+            let mut far_facts: BTreeMap<&str, usize> = BTreeMap::new();
+            for s in run
+                .signals
+                .iter()
+                .filter(|s| s.role == Role::Fact && !near(s))
+            {
+                *far_facts.entry(s.rule.as_str()).or_default() += 1;
+            }
+            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
             for s in &run.signals {
                 if matches!(s.role, Role::Identity) {
                     continue;
                 }
-                let near = match (&window, s.loc.line) {
-                    (Some((path, a, b)), Some(l)) => &s.loc.path == path && l >= *a && l <= *b,
-                    _ => f.test.is_none(),
-                };
+                let near = near(s);
+                if s.role == Role::Fact && !near {
+                    let total = far_facts.get(s.rule.as_str()).copied().unwrap_or(0);
+                    let n = seen.entry(s.rule.as_str()).or_default();
+                    *n += 1;
+                    if total > 2 * FAR_FACTS && *n > FAR_FACTS && *n <= total - FAR_FACTS {
+                        if *n == FAR_FACTS + 1 {
+                            facts.push(Fact::new(
+                                FactKind::Line,
+                                Source::File(s.loc.clone()),
+                                format!(
+                                    "{} more `{}` lines from here on, not listed one by one",
+                                    total - 2 * FAR_FACTS,
+                                    s.rule
+                                ),
+                            ));
+                        }
+                        continue;
+                    }
+                }
                 facts.push(sign(
                     s,
                     if near {
