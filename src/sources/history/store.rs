@@ -176,8 +176,8 @@ pub fn open(path: &Path, root: &Path) -> Result<(Connection, Option<String>)> {
 /// SQLite's temporary database, which lives in the page cache and spills
 /// to a file it has already unlinked, so nothing outlives the process and
 /// no cache directory is touched. Refused when the temporary directory
-/// SQLite would spill to (`SQLITE_TMPDIR`, else `TMPDIR`) is inside the
-/// runs root.
+/// SQLite would spill to (the first directory of `SQLITE_TMPDIR`,
+/// `TMPDIR`, `/var/tmp`, `/usr/tmp`, `/tmp`) is inside the runs root.
 pub fn scratch(root: &Path) -> Result<(Connection, PathBuf)> {
     let root_c = root.canonicalize().map_err(|e| {
         Error::usage(format!(
@@ -186,19 +186,26 @@ pub fn scratch(root: &Path) -> Result<(Connection, PathBuf)> {
         ))
         .with_hint("pass the runs root (the directory holding one directory per run)")
     })?;
-    for var in ["SQLITE_TMPDIR", "TMPDIR"] {
-        if let Some(dir) = std::env::var_os(var).filter(|d| !d.is_empty()) {
-            if crate::fsx::resolve(Path::new(&dir)).starts_with(&root_c) {
-                return Err(Error::usage(format!(
-                    "{var}={} is inside the runs root {}; the temporary index of --no-history \
-                     would be written there, and ccci-triage never writes under the runs root",
-                    Path::new(&dir).display(),
-                    root_c.display()
-                ))
-                .with_hint(format!("set {var} to a directory outside the runs root")));
-            }
-            break;
-        }
+    // SQLite spills to the first of these that is a directory.
+    let from_env = ["SQLITE_TMPDIR", "TMPDIR"].into_iter().filter_map(|var| {
+        let dir = std::env::var_os(var).filter(|d| !d.is_empty())?;
+        Some((
+            format!("{var}={}", Path::new(&dir).display()),
+            PathBuf::from(dir),
+        ))
+    });
+    let fixed = ["/var/tmp", "/usr/tmp", "/tmp"]
+        .into_iter()
+        .map(|d| (d.to_string(), PathBuf::from(d)));
+    if let Some((named, dir)) = from_env.chain(fixed).find(|(_, d)| d.is_dir())
+        && crate::fsx::resolve(&dir).starts_with(&root_c)
+    {
+        return Err(Error::usage(format!(
+            "{named} is inside the runs root {}; the temporary index (--no-history, or a \
+             cache that cannot be used) would be written there, and ccci-triage never writes under the runs root",
+            root_c.display()
+        ))
+        .with_hint("set TMPDIR to a directory outside the runs root"));
     }
     let fail = |e: rusqlite::Error| {
         Error::internal(format!("cannot create the temporary index: {e}")).with_hint(
