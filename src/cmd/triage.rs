@@ -752,12 +752,7 @@ pub fn pipeline(
                         l.recipe.as_ref() == Some(recipe) && !target_set.contains(l.id.as_str())
                     })
                     .collect();
-                ls.sort_by(|a, b| {
-                    a.span
-                        .key()
-                        .cmp(&b.span.key())
-                        .then_with(|| a.id.cmp(&b.id))
-                });
+                ls.sort_by(|a, b| time_order((a.span, &a.id), (b.span, &b.id)));
                 let keys: Vec<Option<Timestamp>> = ls.iter().map(|l| l.span.key()).collect();
                 let window = context_window(&keys, newest);
                 let ids: Vec<String> = ls[window].iter().map(|l| l.id.clone()).collect();
@@ -809,12 +804,7 @@ pub fn pipeline(
             .chain(context.iter())
             .chain(pool.iter().filter(|p| !mine.contains(p.id.as_str())))
             .collect();
-        everything.sort_by(|a, b| {
-            a.span
-                .key()
-                .cmp(&b.span.key())
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        everything.sort_by(|a, b| time_order((a.span, &a.id), (b.span, &b.id)));
 
         // Its failures.
         let mut list: Vec<(Order, crate::model::Failure)> = Vec::new();
@@ -1015,6 +1005,12 @@ enum How {
 enum Order {
     Run(String, usize),
     Sweep(usize, usize),
+}
+
+/// Runs (or their light columns) in time order: start, else finish, then
+/// id; the order [`Context`] and the window take a recipe's runs in.
+fn time_order(a: (Span, &str), b: (Span, &str)) -> std::cmp::Ordering {
+    a.0.key().cmp(&b.0.key()).then_with(|| a.1.cmp(b.1))
 }
 
 /// Reads the runs of `todo` that are [`How::Read`] in full, on every core,

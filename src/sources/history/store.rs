@@ -77,16 +77,21 @@ fn cache_dir_from(
     }
 }
 
-/// The database file for `root` in `cache`, after checking that `cache`
-/// is not inside `root`. Creates `cache` if needed.
-pub fn db_path(cache: &Path, root: &Path) -> Result<(PathBuf, PathBuf)> {
-    let root_c = root.canonicalize().map_err(|e| {
+/// The runs root, symlinks resolved: what an index is of.
+fn canonical_root(root: &Path) -> Result<PathBuf> {
+    root.canonicalize().map_err(|e| {
         Error::usage(format!(
             "{}: cannot read the runs root: {e}",
             root.display()
         ))
         .with_hint("pass the runs root (the directory holding one directory per run)")
-    })?;
+    })
+}
+
+/// The database file for `root` in `cache`, after checking that `cache`
+/// is not inside `root`. Creates `cache` if needed.
+pub fn db_path(cache: &Path, root: &Path) -> Result<(PathBuf, PathBuf)> {
+    let root_c = canonical_root(root)?;
     // Resolved as the outputs are: a cache dir that does not exist yet
     // compares with the root through its existing ancestor.
     let cache_c = crate::fsx::resolve(cache);
@@ -179,13 +184,7 @@ pub fn open(path: &Path, root: &Path) -> Result<(Connection, Option<String>)> {
 /// SQLite would spill to (the first directory of `SQLITE_TMPDIR`,
 /// `TMPDIR`, `/var/tmp`, `/usr/tmp`, `/tmp`) is inside the runs root.
 pub fn scratch(root: &Path) -> Result<(Connection, PathBuf)> {
-    let root_c = root.canonicalize().map_err(|e| {
-        Error::usage(format!(
-            "{}: cannot read the runs root: {e}",
-            root.display()
-        ))
-        .with_hint("pass the runs root (the directory holding one directory per run)")
-    })?;
+    let root_c = canonical_root(root)?;
     // SQLite spills to the first of these that is a directory.
     let from_env = ["SQLITE_TMPDIR", "TMPDIR"].into_iter().filter_map(|var| {
         let dir = std::env::var_os(var).filter(|d| !d.is_empty())?;
