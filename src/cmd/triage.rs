@@ -35,6 +35,7 @@ use crate::cli::{FilterArgs, Format, InputArgs, TriageArgs};
 use crate::error::{Error, Result};
 use crate::evidence::{self, Context, Gatherer, Sources};
 use crate::failures::{self, Collector};
+use crate::ingest::load::time_order;
 use crate::ingest::{self, Input, RunFiles, console, matching, sweep::SweepSource};
 use crate::model::{Class, Depth, Run, RunKind, Span, Sweep, Triaged, Warning, Warnings};
 use crate::report::{self, ConsoleNote, Report};
@@ -662,12 +663,7 @@ pub fn pipeline(
             Err(e) => warnings.push(r.index.db_path().display(), e.message),
         }
     }
-    for c in &mut pool {
-        if let Some(label) = placed.get(&c.id) {
-            c.kind = RunKind::Sweep;
-            c.sweep = Some(label.clone());
-        }
-    }
+    mark_placed(&mut pool, &placed);
     let pool_ids: HashSet<String> = pool.iter().map(|r| r.id.clone()).collect();
     let pool_over = ingest::load::overlaps_of(&spans, |id| pool_ids.contains(id));
     for c in &mut pool {
@@ -716,6 +712,9 @@ pub fn pipeline(
         for (id, how) in members {
             match how {
                 How::Full => batch.extend(all.iter_mut().find_map(|r| r.full.remove(&id))),
+                // One at a time, parsed on this thread: read back on every
+                // core, a group's green runs took 7 MiB more at four years
+                // (the workers' arenas) for no time.
                 How::Summary => {
                     for r in &mut all {
                         r.load(&[id.as_str()], &mut warnings);
@@ -778,27 +777,17 @@ pub fn pipeline(
                 place_on_sweep(run, s);
             }
         }
-        for c in &mut context {
-            if let Some(label) = placed.get(&c.id) {
-                c.kind = RunKind::Sweep;
-                c.sweep = Some(label.clone());
-            }
-        }
-        let read: BTreeSet<&str> = batch
+        mark_placed(&mut context, &placed);
+        let mine: HashSet<String> = batch
             .iter()
             .chain(context.iter())
-            .map(|r| r.id.as_str())
+            .map(|r| r.id.clone())
             .collect();
-        let over = ingest::load::overlaps_of(&spans, |id| read.contains(id));
+        let over = ingest::load::overlaps_of(&spans, |id| mine.contains(id));
         for r in batch.iter_mut().chain(context.iter_mut()) {
             r.overlapping = over.get(&r.id).cloned().unwrap_or_default();
         }
         ingest::load::sort(&mut batch);
-        let mine: BTreeSet<&str> = batch
-            .iter()
-            .chain(context.iter())
-            .map(|r| r.id.as_str())
-            .collect();
         let mut everything: Vec<&Run> = batch
             .iter()
             .chain(context.iter())
@@ -1007,12 +996,6 @@ enum Order {
     Sweep(usize, usize),
 }
 
-/// Runs (or their light columns) in time order: start, else finish, then
-/// id; the order [`Context`] and the window take a recipe's runs in.
-fn time_order(a: (Span, &str), b: (Span, &str)) -> std::cmp::Ordering {
-    a.0.key().cmp(&b.0.key()).then_with(|| a.1.cmp(b.1))
-}
-
 /// Reads the runs of `todo` that are [`How::Read`] in full, on every core,
 /// in their order; their ids go in `read_now`. Each run's warnings carry
 /// its id.
@@ -1045,6 +1028,17 @@ fn read_full(
         runs.push(run);
     }
     (runs, warnings)
+}
+
+/// Context runs a sweep entry was placed on are sweep runs, of that
+/// sweep (`placed`: run id to the sweep's label).
+fn mark_placed(runs: &mut [Run], placed: &BTreeMap<String, String>) {
+    for r in runs {
+        if let Some(label) = placed.get(&r.id) {
+            r.kind = RunKind::Sweep;
+            r.sweep = Some(label.clone());
+        }
+    }
 }
 
 /// A sweep's entries placed on `run`: it is a sweep run, with the entry's
@@ -1366,12 +1360,7 @@ pub fn red_now(light: &[Light]) -> Vec<String> {
     }
     let mut out = Vec::new();
     for (recipe, mut runs) in by_recipe {
-        runs.sort_by(|a, b| {
-            a.span
-                .key()
-                .cmp(&b.span.key())
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        runs.sort_by(|a, b| time_order((a.span, &a.id), (b.span, &b.id)));
         if recipe.is_none() {
             // Runs that name no recipe: each stands alone.
             out.extend(runs.iter().filter(|l| !l.green).map(|l| l.id.clone()));

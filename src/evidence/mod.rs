@@ -449,20 +449,21 @@ impl<'a> Gatherer<'a> {
             // every few seconds of a run) is cited at its first and last
             // lines, and counted between: no verdict reads more, and a run
             // with several failures held every line once per failure.
+            let nears: Vec<bool> = run.signals.iter().map(near).collect();
             let mut far_facts: BTreeMap<&str, usize> = BTreeMap::new();
-            for s in run
+            for (s, _) in run
                 .signals
                 .iter()
-                .filter(|s| s.role == Role::Fact && !near(s))
+                .zip(&nears)
+                .filter(|(s, near)| s.role == Role::Fact && !**near)
             {
                 *far_facts.entry(s.rule.as_str()).or_default() += 1;
             }
             let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-            for s in &run.signals {
+            for (s, &near) in run.signals.iter().zip(&nears) {
                 if matches!(s.role, Role::Identity) {
                     continue;
                 }
-                let near = near(s);
                 if s.role == Role::Fact && !near {
                     let total = far_facts.get(s.rule.as_str()).copied().unwrap_or(0);
                     let n = seen.entry(s.rule.as_str()).or_default();

@@ -52,12 +52,13 @@ pub fn overlaps_of(
 
 /// Sorts runs by time (start, else finish), then id.
 pub fn sort(runs: &mut [Run]) {
-    runs.sort_by(|a, b| {
-        a.span
-            .key()
-            .cmp(&b.span.key())
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    runs.sort_by(|a, b| time_order((a.span, &a.id), (b.span, &b.id)));
+}
+
+/// The time order of runs (or of their light columns): start, else
+/// finish, then id.
+pub fn time_order(a: (Span, &str), b: (Span, &str)) -> std::cmp::Ordering {
+    a.0.key().cmp(&b.0.key()).then_with(|| a.1.cmp(b.1))
 }
 
 #[cfg(test)]
