@@ -21,6 +21,7 @@ pub mod failures;
 pub mod forge;
 pub mod fsx;
 pub mod ingest;
+pub mod mem;
 pub mod model;
 pub mod par;
 pub mod report;

@@ -65,12 +65,12 @@ fn tiers(run: &mut Run, origin: &Path, results: &[(Tier, TierStatus)]) {
 /// A results.json for the run, with its tier results.
 fn record(run: &mut Run, results: &[(Tier, TierStatus)]) {
     let path = run.path.join("results.json");
-    run.record = Some(Record {
+    run.record = Some(Box::new(Record {
         path: path.clone(),
         schema: 2,
         level: None,
         run_id: Some(run.id.clone()),
-    });
+    }));
     tiers(run, &path, results);
 }
 

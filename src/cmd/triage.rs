@@ -283,9 +283,8 @@ fn context_window(
 /// summaries it needed, the full reads the refresh kept.
 struct RootRuns {
     root: PathBuf,
-    found: Vec<RunFiles>,
-    /// Where each run id stands in `found`.
-    found_at: HashMap<String, usize>,
+    /// The root's runs as listed, until the reported ones are planned.
+    listing: Listing,
     light: Vec<Light>,
     index: Index,
     /// The summaries loaded from the index.
@@ -293,11 +292,32 @@ struct RootRuns {
     full: HashMap<String, Run>,
 }
 
-impl RootRuns {
-    fn files(&self, id: &str) -> Option<&RunFiles> {
-        self.found_at.get(id).map(|&i| &self.found[i])
+/// A root's runs as [`ingest::discover`] lists them, by id.
+#[derive(Default)]
+struct Listing {
+    found: Vec<RunFiles>,
+    /// Where each run id stands in `found`.
+    at: HashMap<String, usize>,
+}
+
+impl Listing {
+    fn new(found: Vec<RunFiles>) -> Listing {
+        let mut at = HashMap::new();
+        for (i, f) in found.iter().enumerate() {
+            at.entry(f.id.clone()).or_insert(i);
+        }
+        Listing { found, at }
     }
 
+    /// The files of run `id`, moved out: each run is planned once.
+    fn take(&mut self, id: &str) -> Option<RunFiles> {
+        self.at
+            .remove(id)
+            .map(|i| std::mem::take(&mut self.found[i]))
+    }
+}
+
+impl RootRuns {
     /// The summaries of `ids`, from memory or the index.
     fn load(&mut self, ids: &[&str], warnings: &mut Warnings) {
         let missing: Vec<&str> = ids
@@ -544,6 +564,10 @@ pub fn pipeline(
         .iter()
         .flat_map(|s| s.entries.iter().filter_map(|e| e.run.as_deref()))
         .collect();
+    let mut listings: Vec<Listing> = all
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.listing))
+        .collect();
     let lights: HashMap<&str, &Light> = all
         .iter()
         .flat_map(|r| r.light.iter())
@@ -574,11 +598,10 @@ pub fn pipeline(
                 continue;
             }
         }
-        let files = all
-            .iter()
-            .find_map(|r| r.files(id))
-            .or(named)
-            .cloned()
+        let files = listings
+            .iter_mut()
+            .find_map(|l| l.take(id))
+            .or_else(|| named.cloned())
             .map(|mut f| {
                 f.consoles.extend(extra.iter().cloned());
                 f
@@ -587,6 +610,8 @@ pub fn pipeline(
             hows.push((id.clone(), How::Read(files)));
         }
     }
+    // Done with: at four years, the listing of every run's files is 4 MiB.
+    drop(listings);
     // The groups: each recipe of the runs reported and of the sweeps'
     // entries. A run the index does not know, or one read with more than
     // its own files, has its recipe only once read: those are read first.
@@ -843,8 +868,13 @@ pub fn pipeline(
         for r in &everything {
             note(r, &mut candidates);
         }
-        for (at, f) in list {
+        for (at, mut f) in list {
             let (facts, wants) = g.gather(&f);
+            // The failure's body was read for its signs; only `explain`
+            // shows it again.
+            if only_run.is_none() {
+                f.detail = None;
+            }
             if let Some(w) = wants {
                 wanting.push((gathered.len(), w));
             }
@@ -856,6 +886,8 @@ pub fn pipeline(
         drop(everything);
         // What the report prints of a run, not what its evidence was.
         runs.extend(batch.into_iter().map(for_report));
+        // What the group's reads left in the workers' arenas.
+        crate::mem::give_back();
     }
     for w in probe_warnings {
         warnings.push("probe", w);
@@ -914,6 +946,13 @@ pub fn pipeline(
         .map(|((failure, mut facts), extra)| {
             facts.extend(extra);
             let verdict = verdict::decide(&failure, &facts);
+            // `explain` lists every fact; the other reports read the
+            // verdict and a few facts (at four years --all held 7 MiB of
+            // facts through the rendering).
+            if only_run.is_none() {
+                facts.retain(crate::report::reads_beyond_verdict);
+                facts.shrink_to_fit();
+            }
             Triaged {
                 failure,
                 verdict,
@@ -1069,14 +1108,14 @@ fn place_on_sweep(run: &mut Run, s: &Sweep) {
                         )
                 })
                 .max_by_key(|s| s.loc.line);
-            run.console = Some(crate::model::Console {
+            run.console = Some(Box::new(crate::model::Console {
                 path: e.loc.path.clone(),
                 taken_for: "the sweep log's lines for its entry".into(),
                 first: e.first,
                 last: e.last,
                 last_recognised: last.and_then(|s| Some((s.loc.line?, s.message().to_string()))),
                 ..Default::default()
-            });
+            }));
         }
         if run.version.is_none() {
             run.version = e.version.clone();
@@ -1231,10 +1270,6 @@ fn open_root(
             }
         }
     };
-    let mut found_at = HashMap::new();
-    for (i, f) in found.iter().enumerate() {
-        found_at.entry(f.id.clone()).or_insert(i);
-    }
     let mut refreshed = None;
     if let Some(ix) = &mut index {
         match ix.refresh(&found, rules, true, &tick, warnings) {
@@ -1262,8 +1297,7 @@ fn open_root(
     };
     let out = RootRuns {
         root: root.to_path_buf(),
-        found,
-        found_at,
+        listing: Listing::new(found),
         light,
         index,
         summaries: HashMap::new(),

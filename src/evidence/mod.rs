@@ -785,7 +785,7 @@ fn sign(s: &Signal, place: Place, rules: &RuleSet) -> Fact {
     let rule = rules.get(&s.rule);
     Fact::new(
         FactKind::Sign {
-            rule: s.rule.clone(),
+            rule: rule.map_or_else(|| s.rule.as_str().into(), |r| r.id.clone()),
             role: s.role,
             place,
             captures: s.captures.clone(),

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Fact, FactKind, Failure, Loc, Source};
+use crate::model::{Expected, Fact, FactKind, Failure, Loc, Source};
 use crate::rules::{RuleSet, ids};
 use crate::sources::git;
 
@@ -128,7 +128,7 @@ pub fn expectation(
                     }
                 );
                 out.push(Fact::new(
-                    FactKind::Expectation {
+                    FactKind::Expectation(Box::new(Expected {
                         needle: needle.clone(),
                         present,
                         actual,
@@ -138,24 +138,24 @@ pub fn expectation(
                         on_default_branch,
                         git: true,
                         test_line,
-                    },
-                    Source::Git {
-                        repo: st.checkout.clone(),
-                        rev: format!("grep -F {} <every tag>", crate::model::shell_quote(&needle)),
-                        file: None,
-                        line: None,
-                    },
+                    })),
+                    Source::git(
+                        st.checkout.clone(),
+                        format!("grep -F {} <every tag>", crate::model::shell_quote(&needle)),
+                        None,
+                        None,
+                    ),
                     text,
                 ));
                 for hit in s.found_in.iter().take(4) {
                     out.push(Fact::new(
                         FactKind::Line,
-                        Source::Git {
-                            repo: st.checkout.clone(),
-                            rev: hit.rev.clone(),
-                            file: Some(hit.path.clone()),
-                            line: Some(hit.line),
-                        },
+                        Source::git(
+                            st.checkout.clone(),
+                            hit.rev.clone(),
+                            Some(hit.path.clone()),
+                            Some(hit.line),
+                        ),
                         hit.text.trim().to_string(),
                     ));
                 }
@@ -182,7 +182,7 @@ pub fn expectation(
             let holds = found == present;
             let tag = f.tag.clone().unwrap_or_else(|| "work tree".into());
             out.push(Fact::new(
-                FactKind::Expectation {
+                FactKind::Expectation(Box::new(Expected {
                     needle: needle.clone(),
                     present,
                     actual,
@@ -192,7 +192,7 @@ pub fn expectation(
                     on_default_branch: false,
                     git: false,
                     test_line,
-                },
+                })),
                 Source::File(Loc::new(&st.checkout, None)),
                 format!(
                     "{what}: the checkout's files at {tag} {} it",

@@ -31,12 +31,12 @@ impl StaticFacts {
     /// How a reader sees `file` of this recipe at the checked ref.
     pub fn source_of(&self, file: &str, line: Option<u32>) -> Source {
         match &self.tag {
-            Some(tag) => Source::Git {
-                repo: self.checkout.clone(),
-                rev: tag.clone(),
-                file: Some(file.to_string()),
+            Some(tag) => Source::git(
+                self.checkout.clone(),
+                tag.clone(),
+                Some(file.to_string()),
                 line,
-            },
+            ),
             None => Source::File(crate::model::Loc::new(self.checkout.join(file), line)),
         }
     }
@@ -107,14 +107,14 @@ impl StaticFacts {
                 Ok(p) => {
                     let file = p.files.first().map(String::as_str).unwrap_or("compose.yml");
                     facts.push(Fact::new(
-                        FactKind::Proposal {
+                        FactKind::Proposal(Box::new(crate::model::Proposed {
                             service: p.service.clone(),
                             checks: p.checks.clone(),
                             files: p.files.clone(),
                             rev: self.tag.clone(),
                             changes: p.changes.clone(),
                             diff: p.diff.clone(),
-                        },
+                        })),
                         self.source_of(file, None),
                         format!(
                             "proposed change to {} for service `{}`: {}",

@@ -78,11 +78,11 @@ fn deadline_cancel_and_early_death_are_run_failures() {
     r.end.rc = Some(143);
     assert!(of_run(&r)[0].message.contains("cancelled"));
     r.end.rc = Some(3);
-    r.console = Some(Console {
+    r.console = Some(Box::new(Console {
         path: "c.log".into(),
         last_recognised: Some((40, "FATA unable to fetch tags".into())),
         ..Console::default()
-    });
+    }));
     let f = of_run(&r);
     assert!(
         f[0].message.contains("died (rc=3)") && f[0].message.contains("FATA unable"),
@@ -115,15 +115,15 @@ fn any_end_but_a_red_one_without_results_json_is_cut_off_whatever_its_tests_did(
         r.tests = vec![test("t.py::a", Tier::Install, Outcome::Pass)];
         r.end.rc = rc;
         if console {
-            r.console = Some(Console::default());
+            r.console = Some(Box::default());
         }
         if results {
-            r.record = Some(crate::model::Record {
+            r.record = Some(Box::new(crate::model::Record {
                 path: "/runs/r1/results.json".into(),
                 schema: 2,
                 level: None,
                 run_id: None,
-            });
+            }));
         }
         assert_eq!(
             cut_off(&r),

@@ -781,7 +781,7 @@ pub fn attach_console(run: &mut Run, scan: ConsoleScan, how: &str, warnings: &mu
     if run.console.is_none() {
         let mut c = scan.console;
         c.taken_for = how.to_string();
-        run.console = Some(c);
+        run.console = Some(Box::new(c));
     }
 }
 
@@ -838,12 +838,12 @@ fn assemble(
         if run.tier(Tier::Lint).is_some_and(TierStatus::is_red) {
             run.lint_failed = rec.lint_rules_failed.clone();
         }
-        run.record = Some(Record {
+        run.record = Some(Box::new(Record {
             path: rec.path.clone(),
             schema: rec.schema,
             level: rec.level,
             run_id: rec.run_id.clone(),
-        });
+        }));
     }
     // Span: the console's first line or the earliest JUnit timestamp; the
     // results' `finished`, the console's last line, or the end of the

@@ -20,34 +20,48 @@ pub enum Source {
     /// A line of a file, or a whole file.
     File(Loc),
     /// A file of a git object: `git -C <repo> show <rev>:<file>`, or a
-    /// search across refs when `file` is `None`.
-    Git {
-        repo: PathBuf,
-        rev: String,
-        file: Option<String>,
-        line: Option<u32>,
-    },
+    /// search across refs when `file` is `None` (boxed: a fact's source
+    /// is most often a file line, and every fact is held to the report).
+    Git(Box<GitObject>),
     /// A command that shows it again (a probe, the history index).
     Command(String),
+}
+
+/// A git object a fact was read from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitObject {
+    pub repo: PathBuf,
+    pub rev: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+}
+
+impl Source {
+    /// `file` (or a search when `None`) of `rev` in the repository `repo`.
+    pub fn git(repo: PathBuf, rev: String, file: Option<String>, line: Option<u32>) -> Source {
+        Source::Git(Box::new(GitObject {
+            repo,
+            rev,
+            file,
+            line,
+        }))
+    }
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::File(loc) => write!(f, "{loc}"),
-            Source::Git {
-                repo,
-                rev,
-                file: Some(file),
-                line,
-            } => {
-                write!(f, "git -C {} show {rev}:{file}", repo.display())?;
-                if let Some(l) = line {
-                    write!(f, " (line {l})")?;
+            Source::Git(g) => match &g.file {
+                Some(file) => {
+                    write!(f, "git -C {} show {}:{file}", g.repo.display(), g.rev)?;
+                    if let Some(l) = g.line {
+                        write!(f, " (line {l})")?;
+                    }
+                    Ok(())
                 }
-                Ok(())
-            }
-            Source::Git { repo, rev, .. } => write!(f, "git -C {} {rev}", repo.display()),
+                None => write!(f, "git -C {} {}", g.repo.display(), g.rev),
+            },
             Source::Command(c) => f.write_str(c),
         }
     }
@@ -155,7 +169,8 @@ pub enum FactKind {
     Line,
     /// A rule recognised a line.
     Sign {
-        rule: String,
+        /// The rule's id (shared with it).
+        rule: std::sync::Arc<str>,
         role: Role,
         place: Place,
         captures: Captures,
@@ -195,27 +210,9 @@ pub enum FactKind {
         network: String,
         own_first: bool,
     },
-    /// A cc-ci test's expectation looked up in the recipe's releases.
-    Expectation {
-        /// What the failed assertion expects (`discourse/discourse:3.5.3`)
-        /// or expects gone (`sidekiq`).
-        needle: String,
-        /// `true`: expected present; `false`: expected absent.
-        present: bool,
-        /// The deploy's side, when pytest showed it.
-        actual: Option<String>,
-        /// Refs searched (release tags, then the default branch).
-        refs: Vec<String>,
-        /// Release tags where the expectation holds.
-        holds_in: Vec<String>,
-        /// The default branch, and whether the expectation holds there.
-        default_branch: Option<String>,
-        on_default_branch: bool,
-        /// Read from git history (false: only the checkout's files).
-        git: bool,
-        /// The cc-ci test line that holds the expectation, when found.
-        test_line: Option<String>,
-    },
+    /// A cc-ci test's expectation looked up in the recipe's releases
+    /// (boxed, as the proposal: the largest kinds, and the rarest).
+    Expectation(Box<Expected>),
     /// A recipe that passes the same test: the reference to diff against.
     Reference {
         recipe: String,
@@ -235,26 +232,53 @@ pub enum FactKind {
     SharedCause { key: String, recipes: Vec<String> },
     /// Rungs that should have run and did not, and why when known.
     Unver { rungs: Vec<String> },
-    /// A proposed change to the recipe's own files, made from them at the
-    /// tested ref: a unified diff `git apply` accepts in the recipe
-    /// repository (paths `a/<file>`, `b/<file>`).
-    Proposal {
-        /// The service it changes.
-        service: String,
-        /// The finding checks it answers: a verdict resting on one of them
-        /// shows the diff.
-        checks: Vec<String>,
-        /// The files it edits, relative to the recipe root.
-        files: Vec<String>,
-        /// The ref the diff applies to (the tested tag), when the files
-        /// were read from git; `None` for a work tree.
-        rev: Option<String>,
-        /// What it changes, one short sentence each.
-        changes: Vec<String>,
-        diff: String,
-    },
+    /// A proposed change to the recipe's own files (see [`Proposed`]).
+    Proposal(Box<Proposed>),
     /// A check that could not run, and why.
     Skipped { check: String, why: String },
+}
+
+/// A cc-ci test's expectation looked up in the recipe's releases.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expected {
+    /// What the failed assertion expects (`discourse/discourse:3.5.3`)
+    /// or expects gone (`sidekiq`).
+    pub needle: String,
+    /// `true`: expected present; `false`: expected absent.
+    pub present: bool,
+    /// The deploy's side, when pytest showed it.
+    pub actual: Option<String>,
+    /// Refs searched (release tags, then the default branch).
+    pub refs: Vec<String>,
+    /// Release tags where the expectation holds.
+    pub holds_in: Vec<String>,
+    /// The default branch, and whether the expectation holds there.
+    pub default_branch: Option<String>,
+    pub on_default_branch: bool,
+    /// Read from git history (false: only the checkout's files).
+    pub git: bool,
+    /// The cc-ci test line that holds the expectation, when found.
+    pub test_line: Option<String>,
+}
+
+/// A proposed change to the recipe's own files, made from them at the
+/// tested ref: a unified diff `git apply` accepts in the recipe
+/// repository (paths `a/<file>`, `b/<file>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposed {
+    /// The service it changes.
+    pub service: String,
+    /// The finding checks it answers: a verdict resting on one of them
+    /// shows the diff.
+    pub checks: Vec<String>,
+    /// The files it edits, relative to the recipe root.
+    pub files: Vec<String>,
+    /// The ref the diff applies to (the tested tag), when the files
+    /// were read from git; `None` for a work tree.
+    pub rev: Option<String>,
+    /// What it changes, one short sentence each.
+    pub changes: Vec<String>,
+    pub diff: String,
 }
 
 /// One fact with its source and the text a report shows for it.

@@ -25,7 +25,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr};
 
-pub use fact::{Fact, FactKind, Finding, FindingKind, Place, RunEnding, Source};
+pub use fact::{
+    Expected, Fact, FactKind, Finding, FindingKind, GitObject, Place, Proposed, RunEnding, Source,
+};
 pub use failure::Failure;
 pub use run::{
     Canonical, Console, Depth, End, JunitFile, Outcome, Record, Run, RunKind, Span, TestCase,
@@ -189,50 +191,67 @@ impl Role {
 }
 
 /// A rule's named captures (and the whole match as `0` where a rule is
-/// run on a text directly, not in a scan): a handful, so a
-/// vector sorted by name, not a map of nodes (a `BTreeMap` leaf takes
-/// over 500 bytes whatever it holds, and every signal and sign has one).
+/// run on a text directly, not in a scan): a handful, so a slice sorted
+/// by name, not a map of nodes (a `BTreeMap` leaf takes over 500 bytes
+/// whatever it holds, and every signal and sign has one). Shared: a sign
+/// cites its signal's captures without copying them (a run's console signs
+/// stand in each of its failures' facts), and none are no allocation.
 /// Serialised as a map, in name order, as a `BTreeMap` is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Captures(Vec<(String, String)>);
+pub struct Captures(Option<std::sync::Arc<[(String, String)]>>);
 
 impl Captures {
     pub fn get(&self, name: &str) -> Option<&String> {
-        self.find(name).ok().map(|i| &self.0[i].1)
+        self.find(name).ok().map(|i| &self.pairs()[i].1)
     }
 
     /// Sets `name` to `value`, replacing what it held.
     pub fn insert(&mut self, name: String, value: String) {
-        match self.find(&name) {
-            Ok(i) => self.0[i].1 = value,
-            Err(i) => self.0.insert(i, (name, value)),
-        }
+        let mut pairs = self.pairs().to_vec();
+        Captures::put(&mut pairs, name, value);
+        *self = Captures::of(pairs);
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.pairs().iter().map(|(k, v)| (k, v))
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.pairs().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pairs().is_empty()
+    }
+
+    fn pairs(&self) -> &[(String, String)] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+
+    fn of(pairs: Vec<(String, String)>) -> Captures {
+        Captures((!pairs.is_empty()).then(|| pairs.into()))
+    }
+
+    /// Puts a pair in its place in a sorted list, the last value winning.
+    fn put(pairs: &mut Vec<(String, String)>, name: String, value: String) {
+        match pairs.binary_search_by(|(k, _)| k.as_str().cmp(&name)) {
+            Ok(i) => pairs[i].1 = value,
+            Err(i) => pairs.insert(i, (name, value)),
+        }
     }
 
     fn find(&self, name: &str) -> std::result::Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+        self.pairs().binary_search_by(|(k, _)| k.as_str().cmp(name))
     }
 }
 
 impl FromIterator<(String, String)> for Captures {
     fn from_iter<I: IntoIterator<Item = (String, String)>>(it: I) -> Captures {
-        let mut out = Captures::default();
+        let mut pairs = Vec::new();
         for (k, v) in it {
-            out.insert(k, v);
+            Captures::put(&mut pairs, k, v);
         }
-        out
+        Captures::of(pairs)
     }
 }
 
@@ -244,7 +263,7 @@ impl<'a> IntoIterator for &'a Captures {
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.pairs().iter().map(|(k, v)| (k, v))
     }
 }
 
@@ -266,11 +285,11 @@ impl<'de> Deserialize<'de> for Captures {
                 self,
                 mut map: A,
             ) -> std::result::Result<Captures, A::Error> {
-                let mut out = Captures(Vec::with_capacity(map.size_hint().unwrap_or(0).min(16)));
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(16));
                 while let Some((k, v)) = map.next_entry::<String, String>()? {
-                    out.insert(k, v);
+                    Captures::put(&mut pairs, k, v);
                 }
-                Ok(out)
+                Ok(Captures::of(pairs))
             }
         }
         d.deserialize_map(Visit)
@@ -403,5 +422,39 @@ mod tests {
             ["a", "m", "z"]
         );
         assert!(serde_json::from_str::<Captures>(r#"["a"]"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod sizes {
+    use super::*;
+
+    /// A triage holds every reported run and every failure's facts to the
+    /// report (`--all` of four years: 4,800 runs, 28,000 facts): these
+    /// sizes are its memory. A new fact kind or run field that is large
+    /// and rare goes in a box.
+    #[test]
+    fn what_a_report_holds_stays_small() {
+        let sizes = format!(
+            "Fact {} FactKind {} Source {} Captures {} Run {}",
+            size_of::<Fact>(),
+            size_of::<FactKind>(),
+            size_of::<Source>(),
+            size_of::<Captures>(),
+            size_of::<Run>()
+        );
+        assert!(size_of::<Fact>() <= 136, "{sizes}");
+        assert!(size_of::<FactKind>() <= 80, "{sizes}");
+        assert!(size_of::<Source>() <= 32, "{sizes}");
+        // No captures, no allocation; a sign shares its signal's.
+        assert!(size_of::<Captures>() <= 16, "{sizes}");
+        assert!(size_of::<Run>() <= 568, "{sizes}");
+        let c: Captures = [("a".to_string(), "1".to_string())].into_iter().collect();
+        let shared = c.clone();
+        assert!(std::ptr::eq(
+            c.iter().next().unwrap().1,
+            shared.iter().next().unwrap().1
+        ));
+        assert_eq!(Captures::default(), [].into_iter().collect());
     }
 }

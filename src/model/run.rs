@@ -397,8 +397,9 @@ pub struct Run {
     pub kind: RunKind,
     pub span: Span,
     pub end: End,
-    /// results.json, when it was there and parsed.
-    pub record: Option<Record>,
+    /// results.json, when it was there and parsed (boxed, as the console:
+    /// a report holds every run it reports).
+    pub record: Option<Box<Record>>,
     /// Tier results: results.json first, then the console.
     pub tiers: BTreeMap<Tier, TierResult>,
     /// Rungs results.json marks `unver` (should have run, did not).
@@ -409,7 +410,7 @@ pub struct Run {
     pub lint_failed: Vec<String>,
     pub tests: Vec<TestCase>,
     pub junit: Vec<JunitFile>,
-    pub console: Option<Console>,
+    pub console: Option<Box<Console>>,
     /// What the rules recognised in the console (capped per rule).
     pub signals: Vec<Signal>,
     /// Signals per rule, counted past the cap.

@@ -228,12 +228,7 @@ fn seen_in(g: &Group, id: &dyn Fn(&str) -> String) -> String {
 /// and the ref it applies to.
 fn proposed(g: &Group, diff: &str, id: &dyn Fn(&str) -> String) -> String {
     let fact = g.lead.facts.iter().find_map(|x| match &x.kind {
-        FactKind::Proposal {
-            files,
-            rev,
-            diff: d,
-            ..
-        } if d == diff => Some((files, rev)),
+        FactKind::Proposal(p) if p.diff == diff => Some((&p.files, &p.rev)),
         _ => None,
     });
     let mut head = String::from("**Proposed change**");

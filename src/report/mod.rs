@@ -248,7 +248,7 @@ impl RecipePaths {
         for t in report.triaged {
             for x in &t.facts {
                 match &x.source {
-                    crate::model::Source::Git { repo, .. } => dirs.push(repo.display().to_string()),
+                    crate::model::Source::Git(g) => dirs.push(g.repo.display().to_string()),
                     crate::model::Source::File(loc) => {
                         let p = loc.path.display().to_string();
                         if let Some(d) = checkout_dir(&p) {
@@ -369,6 +369,20 @@ fn short(path: &str) -> String {
 }
 
 /// `<…>/abra/recipes/<recipe>` of a path inside a run's recipe checkout.
+/// Whether a report reads this fact beyond the verdict resting on it: a
+/// proposal (the files and tag its diff applies to) or a fact read from
+/// a recipe checkout (how [`RecipePaths`] names paths). Only `explain`
+/// shows every fact; a triage keeps these and drops the rest once each
+/// verdict is decided.
+pub fn reads_beyond_verdict(fact: &crate::model::Fact) -> bool {
+    matches!(fact.kind, crate::model::FactKind::Proposal(_))
+        || match &fact.source {
+            crate::model::Source::Git(_) => true,
+            crate::model::Source::File(loc) => checkout_dir(&loc.path.to_string_lossy()).is_some(),
+            crate::model::Source::Command(_) => false,
+        }
+}
+
 fn checkout_dir(path: &str) -> Option<&str> {
     let i = path.find("/abra/recipes/")?;
     let after = i + "/abra/recipes/".len();

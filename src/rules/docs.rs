@@ -42,7 +42,7 @@ pub fn to_rows(rules: &RuleSet) -> Vec<[String; 4]> {
         .iter()
         .map(|r| {
             [
-                r.id.clone(),
+                r.id.to_string(),
                 r.scope.to_string(),
                 r.role.to_string(),
                 r.summary.to_string(),

@@ -146,8 +146,9 @@ struct RuleFile {
 /// A compiled rule.
 #[derive(Clone, Debug)]
 pub struct Rule {
-    /// `area.what`, e.g. `deploy.timeout`. Unique in a set.
-    pub id: String,
+    /// `area.what`, e.g. `deploy.timeout`. Unique in a set. Shared with
+    /// every sign of the rule a triage holds, as the summary is.
+    pub id: std::sync::Arc<str>,
     pub scope: Scope,
     /// One line: what the matched line says. Shared with every sign of
     /// the rule a triage holds.
@@ -203,16 +204,15 @@ impl Rule {
     /// The named groups that took part in the match, and the whole match
     /// as `0` when `whole`.
     fn named(&self, caps: &regex::bytes::Captures<'_>, whole: bool) -> Captures {
-        let mut out = Captures::default();
-        if whole && let Some(m) = caps.get(0) {
-            out.insert("0".to_string(), clip_lossy(m.as_bytes(), MAX_CAPTURE));
-        }
-        for name in self.regex.capture_names().flatten() {
-            if let Some(m) = caps.name(name) {
-                out.insert(name.to_string(), clip_lossy(m.as_bytes(), MAX_CAPTURE));
-            }
-        }
-        out
+        let whole = caps
+            .get(0)
+            .filter(|_| whole)
+            .map(|m| ("0".to_string(), clip_lossy(m.as_bytes(), MAX_CAPTURE)));
+        let names = self.regex.capture_names().flatten().filter_map(|name| {
+            let m = caps.name(name)?;
+            Some((name.to_string(), clip_lossy(m.as_bytes(), MAX_CAPTURE)))
+        });
+        whole.into_iter().chain(names).collect()
     }
 }
 
@@ -429,7 +429,7 @@ impl RuleSet {
                 )));
             }
             rules.push(Rule {
-                id: spec.id,
+                id: spec.id.into(),
                 scope: spec.scope,
                 summary: spec.summary.into(),
                 printed_by: spec.printed_by,
@@ -659,7 +659,7 @@ impl RuleSet {
                 let text = clip_lossy(raw, MAX_SIGNAL_TEXT);
                 let payload = prefix.payload.min(text.len());
                 out.push(Signal {
-                    rule: rule.id.clone(),
+                    rule: rule.id.to_string(),
                     role: rule.role,
                     loc: Loc::new(path, Some(first_line + line as u32)),
                     text: text.trim_end().to_string(),
@@ -752,7 +752,7 @@ impl RuleSet {
         let mut out = Vec::new();
         for rule in &self.rules {
             let fail = |problem: String| ExampleFailure {
-                rule: rule.id.clone(),
+                rule: rule.id.to_string(),
                 problem,
             };
             if rule.must_match.is_empty() {
@@ -787,7 +787,7 @@ impl RuleSet {
                         &mut Caps::new(1),
                         2026,
                     );
-                    if !scanned.iter().any(|s| s.rule == rule.id) {
+                    if !scanned.iter().any(|s| *s.rule == *rule.id) {
                         out.push(fail(format!("is not found by a scan of {ex:?}")));
                     }
                 }

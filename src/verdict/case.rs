@@ -217,27 +217,17 @@ impl<'a> Case<'a> {
 
     pub fn expectation(&self) -> Option<Expectation<'a>> {
         self.facts.iter().find_map(|x| match &x.kind {
-            FactKind::Expectation {
-                needle,
-                present,
-                actual,
-                refs,
-                holds_in,
-                default_branch,
-                on_default_branch,
-                git,
-                test_line,
-            } => Some(Expectation {
+            FactKind::Expectation(e) => Some(Expectation {
                 fact: x,
-                needle,
-                present: *present,
-                actual: actual.as_deref(),
-                refs,
-                holds_in,
-                default_branch: default_branch.as_deref(),
-                on_default_branch: *on_default_branch,
-                git: *git,
-                test_line: test_line.as_deref(),
+                needle: &e.needle,
+                present: e.present,
+                actual: e.actual.as_deref(),
+                refs: &e.refs,
+                holds_in: &e.holds_in,
+                default_branch: e.default_branch.as_deref(),
+                on_default_branch: e.on_default_branch,
+                git: e.git,
+                test_line: e.test_line.as_deref(),
             }),
             _ => None,
         })
@@ -309,9 +299,7 @@ impl<'a> Case<'a> {
     pub fn proposal_for(&self, rule: Option<&str>) -> Option<&'a str> {
         let rule = rule?;
         self.facts.iter().find_map(|x| match &x.kind {
-            FactKind::Proposal { diff, checks, .. } if checks.iter().any(|c| c == rule) => {
-                Some(diff.as_str())
-            }
+            FactKind::Proposal(p) if p.checks.iter().any(|c| c == rule) => Some(p.diff.as_str()),
             _ => None,
         })
     }
@@ -349,7 +337,7 @@ impl<'a> Case<'a> {
 /// The recipe checkout a static fact was read from, for a command.
 pub fn checkout_of(fact: &Fact) -> Option<std::path::PathBuf> {
     match &fact.source {
-        crate::model::Source::Git { repo, .. } => Some(repo.clone()),
+        crate::model::Source::Git(g) => Some(g.repo.clone()),
         crate::model::Source::File(loc) => {
             // `<checkout>/<file>`: files of a recipe sit at most a few
             // levels down; compose files at the top.

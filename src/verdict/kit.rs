@@ -182,7 +182,7 @@ pub fn probe(collision: bool) -> Fact {
 
 pub fn expectation(holds_in: &[&str], on_default_branch: bool, git: bool) -> Fact {
     Fact::new(
-        FactKind::Expectation {
+        FactKind::Expectation(Box::new(crate::model::Expected {
             needle: "discourse/discourse:3.5.3".into(),
             present: true,
             actual: Some("bitnamilegacy/discourse:3.5.0".into()),
@@ -192,7 +192,7 @@ pub fn expectation(holds_in: &[&str], on_default_branch: bool, git: bool) -> Fac
             on_default_branch,
             git,
             test_line: None,
-        },
+        })),
         at(),
         "expectation",
     )

@@ -144,9 +144,9 @@ pub fn look(c: &Case) -> Look {
         evidence,
         fix,
         next: match &x.fact.source {
-            crate::model::Source::Git { repo, .. } => format!(
+            crate::model::Source::Git(g) => format!(
                 "git -C {} log --all --oneline -S {}",
-                crate::model::shell_quote(&repo.display().to_string()),
+                crate::model::shell_quote(&g.repo.display().to_string()),
                 crate::model::shell_quote(x.needle)
             ),
             _ => match super::words::implausible(f) {

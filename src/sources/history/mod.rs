@@ -212,6 +212,11 @@ impl Index {
             read_all(&tx, &todo, rules, keep_full, progress, &mut full).map_err(&err)?;
         }
         tx.commit().map_err(&err)?;
+        // What follows reads a row at a time, by id: the page cache the
+        // writes wanted (2 MiB, held to the end of a command) is let go.
+        self.conn
+            .execute_batch("PRAGMA cache_size = -256")
+            .map_err(&err)?;
         stats.runs = found.len();
         // The warnings of the runs just read are in the index now; they are
         // handed out with the runs a report names (see `warnings_of`).
