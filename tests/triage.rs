@@ -928,9 +928,15 @@ fn a_plain_fact_far_from_the_failure_is_cited_at_both_ends_and_counted_between()
         ));
     }
     text.push_str(
-        "+ python3 -m pytest -q tests/_generic/test_install.py --junitxml=junit/install__generic__test_install.xml\n\
-         E   AssertionError: status 502\n",
+        "+ python3 -m pytest -q tests/_generic/test_install.py --junitxml=junit/install__generic__test_install.xml\n",
     );
+    // Ten in the tier's section (lines 42 to 51): near it.
+    for n in 0..10 {
+        text.push_str(&format!(
+            "2026-06-21T03:{n:02}:00Z INFO health: https://alpha-1a2b3c.ci.commoninternet.net/ status=200\n"
+        ));
+    }
+    text.push_str("E   AssertionError: status 502\n");
     std::fs::write(root.join(format!("{id}.console.log")), text).unwrap();
     let out = bin()
         .arg("explain")
@@ -946,21 +952,31 @@ fn a_plain_fact_far_from_the_failure_is_cited_at_both_ends_and_counted_between()
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let cited: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.contains("sign health.status"))
-        .collect();
-    assert_eq!(cited.len(), 8, "{stdout}");
-    // The first four and the last four of the console's 20.
-    for (i, line) in [1, 3, 5, 7, 33, 35, 37, 39].iter().enumerate() {
-        assert!(
-            cited[i].ends_with(&format!(".console.log:{line}")),
-            "{}: {stdout}",
-            cited[i]
-        );
-    }
+    let cited = |place: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|l| l.contains(&format!("sign health.status (fact, {place})")))
+            .map(|l| l.rsplit(':').next().unwrap_or("").to_string())
+            .collect()
+    };
+    // The first four and the last four of the 20 far from it, and of the
+    // 10 near it: each stretch at its ends.
+    assert_eq!(
+        cited("Console"),
+        ["1", "3", "5", "7", "33", "35", "37", "39"],
+        "{stdout}"
+    );
+    assert_eq!(
+        cited("ConsoleNear"),
+        ["42", "43", "44", "45", "48", "49", "50", "51"],
+        "{stdout}"
+    );
     assert!(
-        stdout.contains("12 more `health.status` lines from here on"),
+        stdout.contains("12 more `health.status` lines elsewhere in the console from here on"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 more `health.status` lines around the failure from here on"),
         "{stdout}"
     );
 }

@@ -179,6 +179,13 @@ pub enum FactKind {
         /// What to do about it, when the rule says (harness signatures).
         fix: Option<std::sync::Arc<str>>,
     },
+    /// Lines of a plain fact not cited one by one: they stand between the
+    /// first and the last cited of their stretch (near the failure, or
+    /// elsewhere in the console). Nothing rests on them.
+    Elided {
+        rule: std::sync::Arc<str>,
+        count: usize,
+    },
     /// The run did not end normally.
     Ending(RunEnding),
     /// This run's load: the runs it overlapped, whether it ran in a sweep.

@@ -473,6 +473,7 @@ fn fact_kind(x: &crate::model::Fact) -> String {
     use crate::model::FactKind as K;
     match &x.kind {
         K::Line => "line".into(),
+        K::Elided { rule, .. } => format!("not listed: {rule}"),
         K::Sign {
             rule, role, place, ..
         } => format!("sign {rule} ({role}, {place:?})"),
