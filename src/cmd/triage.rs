@@ -947,8 +947,7 @@ pub fn pipeline(
             facts.extend(extra);
             let verdict = verdict::decide(&failure, &facts);
             // `explain` lists every fact; the other reports read the
-            // verdict and a few facts (at four years --all held 7 MiB of
-            // facts through the rendering).
+            // verdict and the few facts `reads_beyond_verdict` names.
             if only_run.is_none() {
                 facts.retain(crate::report::reads_beyond_verdict);
                 facts.shrink_to_fit();
