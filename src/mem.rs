@@ -3,7 +3,7 @@
 //! glibc's allocator keeps the pages a freed allocation leaves, in the
 //! arena of the thread that made it: a run read on a worker and cut down
 //! to what the report prints leaves its arena's pages resident for the
-//! rest of the command. At four years, `--all` held 5 MiB of such pages.
+//! rest of the command. At four years, `--all` held 3 to 5 MiB of such pages.
 
 /// Returns the allocator's free pages to the system, where the allocator
 /// keeps them (glibc's `malloc_trim`: every arena, not only the top of

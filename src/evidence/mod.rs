@@ -473,10 +473,7 @@ impl<'a> Gatherer<'a> {
                             let count = total - 2 * PLAIN_FACTS;
                             facts.push(Fact::new(
                                 FactKind::Elided {
-                                    rule: self
-                                        .rules
-                                        .get(&s.rule)
-                                        .map_or_else(|| s.rule.as_str().into(), |r| r.id.clone()),
+                                    rule: self.rules.shared_id(&s.rule),
                                     count,
                                 },
                                 Source::File(s.loc.clone()),
@@ -796,7 +793,7 @@ fn sign(s: &Signal, place: Place, rules: &RuleSet) -> Fact {
     let rule = rules.get(&s.rule);
     Fact::new(
         FactKind::Sign {
-            rule: rule.map_or_else(|| s.rule.as_str().into(), |r| r.id.clone()),
+            rule: rules.shared_id(&s.rule),
             role: s.role,
             place,
             captures: s.captures.clone(),

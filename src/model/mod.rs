@@ -205,13 +205,6 @@ impl Captures {
         self.find(name).ok().map(|i| &self.pairs()[i].1)
     }
 
-    /// Sets `name` to `value`, replacing what it held.
-    pub fn insert(&mut self, name: String, value: String) {
-        let mut pairs = self.pairs().to_vec();
-        Captures::put(&mut pairs, name, value);
-        *self = Captures::of(pairs);
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.pairs().iter().map(|(k, v)| (k, v))
     }

@@ -246,18 +246,7 @@ impl RecipePaths {
             .map(|p| p.display().to_string())
             .collect();
         for t in report.triaged {
-            for x in &t.facts {
-                match &x.source {
-                    crate::model::Source::Git(g) => dirs.push(g.repo.display().to_string()),
-                    crate::model::Source::File(loc) => {
-                        let p = loc.path.display().to_string();
-                        if let Some(d) = checkout_dir(&p) {
-                            dirs.push(d.to_string());
-                        }
-                    }
-                    crate::model::Source::Command(_) => {}
-                }
-            }
+            dirs.extend(t.facts.iter().filter_map(|x| source_checkout(&x.source)));
         }
         let mut checkouts: Vec<(String, String)> = dirs
             .into_iter()
@@ -368,7 +357,6 @@ fn short(path: &str) -> String {
     }
 }
 
-/// `<…>/abra/recipes/<recipe>` of a path inside a run's recipe checkout.
 /// Whether a report reads this fact beyond the verdict resting on it: a
 /// proposal (the files and tag its diff applies to) or a fact read from
 /// a recipe checkout (how [`RecipePaths`] names paths). Only `explain`
@@ -376,13 +364,22 @@ fn short(path: &str) -> String {
 /// verdict is decided.
 pub fn reads_beyond_verdict(fact: &crate::model::Fact) -> bool {
     matches!(fact.kind, crate::model::FactKind::Proposal(_))
-        || match &fact.source {
-            crate::model::Source::Git(_) => true,
-            crate::model::Source::File(loc) => checkout_dir(&loc.path.to_string_lossy()).is_some(),
-            crate::model::Source::Command(_) => false,
-        }
+        || source_checkout(&fact.source).is_some()
 }
 
+/// The recipe checkout a fact's source is in: a git object's repository,
+/// or the checkout a file stands in.
+fn source_checkout(source: &crate::model::Source) -> Option<String> {
+    match source {
+        crate::model::Source::Git(g) => Some(g.repo.display().to_string()),
+        crate::model::Source::File(loc) => {
+            checkout_dir(&loc.path.display().to_string()).map(str::to_string)
+        }
+        crate::model::Source::Command(_) => None,
+    }
+}
+
+/// `<…>/abra/recipes/<recipe>` of a path inside a run's recipe checkout.
 fn checkout_dir(path: &str) -> Option<&str> {
     let i = path.find("/abra/recipes/")?;
     let after = i + "/abra/recipes/".len();

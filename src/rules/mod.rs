@@ -535,6 +535,12 @@ impl RuleSet {
         self.by_id.get(id).map(|&i| &self.rules[i])
     }
 
+    /// The id `id` as the set holds it, shared (a new one for an id the
+    /// set does not know: a signal read back from an older index).
+    pub fn shared_id(&self, id: &str) -> std::sync::Arc<str> {
+        self.get(id).map_or_else(|| id.into(), |r| r.id.clone())
+    }
+
     /// The rule `id`, which must exist: every id the code uses is in
     /// [`ids::REQUIRED`] and checked when the set is built.
     pub fn rule(&self, id: &str) -> &Rule {
