@@ -32,8 +32,9 @@ pub fn map_with<T: Sync, U: Send, S>(
 
 /// `f` of every item on [`workers`] threads, each with its own state made
 /// by `init`; each result is handed to `sink` on the calling thread as it
-/// comes, with its item's index. The channel between them is bounded: a
-/// slow sink holds the workers back rather than let results pile up.
+/// comes (a few at a time), with its item's index. The channel between
+/// them is bounded: a slow sink holds the workers back rather than let
+/// results pile up.
 pub fn stream_with<T: Sync, U: Send, S>(
     items: &[T],
     init: impl Fn() -> S + Sync,
@@ -51,27 +52,44 @@ pub fn stream_with<T: Sync, U: Send, S>(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (init, f) = (&init, &f);
     std::thread::scope(|s| {
-        let (send, recv) = std::sync::mpsc::sync_channel::<(usize, U)>(n * 2);
+        // Results go over in batches: a hand-over wakes the calling
+        // thread, and one per item (a thousand small runs) costs more in
+        // wake-ups than the sink's work.
+        let (send, recv) = std::sync::mpsc::sync_channel::<Vec<(usize, U)>>(n);
         for _ in 0..n {
             let send = send.clone();
             let next = &next;
             s.spawn(move || {
                 let mut state = init();
+                let mut batch = Vec::with_capacity(BATCH);
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
-                    if send.send((i, f(&mut state, item))).is_err() {
-                        break;
+                    batch.push((i, f(&mut state, item)));
+                    if batch.len() == BATCH
+                        && send
+                            .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                            .is_err()
+                    {
+                        return;
                     }
+                }
+                if !batch.is_empty() {
+                    let _ = send.send(batch);
                 }
             });
         }
         drop(send);
-        for (i, u) in recv {
-            sink(i, u);
+        for batch in recv {
+            for (i, u) in batch {
+                sink(i, u);
+            }
         }
     });
 }
+
+/// Results a worker hands over at once.
+const BATCH: usize = 4;
 
 #[cfg(test)]
 mod tests {
