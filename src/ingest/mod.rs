@@ -688,16 +688,19 @@ pub fn read_run(f: &RunFiles, depth: Depth, rules: &RuleSet, warnings: &mut Warn
     run
 }
 
-/// Reads `files` on worker threads at `depth`, handing each run and its
-/// warnings to `sink` as it arrives (on the calling thread). The channel is
-/// bounded, so a slow sink never lets read runs pile up in memory.
-/// `progress(done, total)` is called for each.
-pub fn read_parallel(
+/// Reads `files` on worker threads at `depth`; each run and its warnings
+/// go through `then` on the worker that read them (what can be done
+/// there is not left to the calling thread) and its result to `sink` as
+/// it arrives, on the calling thread. The channel is bounded, so a slow
+/// sink never lets read runs pile up in memory. `progress(done, total)`
+/// is called for each.
+pub fn read_parallel<T: Send>(
     files: &[&RunFiles],
     depth: Depth,
     rules: &RuleSet,
     progress: &(dyn Fn(usize, usize) + Sync),
-    mut sink: impl FnMut(Run, Warnings),
+    then: impl Fn(Run, Warnings) -> T + Sync,
+    mut sink: impl FnMut(T),
 ) {
     let mut done = 0;
     crate::par::stream_with(
@@ -708,12 +711,12 @@ pub fn read_parallel(
         |rules, f| {
             let mut w = Warnings::new();
             let run = read_run(f, depth, rules, &mut w);
-            (run, w)
+            then(run, w)
         },
-        |_, (run, w)| {
+        |_, t| {
             done += 1;
             progress(done, files.len());
-            sink(run, w);
+            sink(t);
         },
     );
 }

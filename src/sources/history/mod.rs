@@ -323,6 +323,22 @@ impl Index {
     }
 }
 
+/// One run's row of the index, as written.
+struct Row {
+    id: String,
+    signature: String,
+    recipe: Option<String>,
+    version: Option<String>,
+    kind: String,
+    started: Option<i64>,
+    finished: Option<i64>,
+    green: bool,
+    /// The summary, as JSON.
+    text: String,
+    /// Its warnings, as JSON.
+    warnings: String,
+}
+
 /// Reads `todo` (ingest's parallel reader) and writes each run as it
 /// arrives; the full reads of runs that are not green are kept when asked.
 fn read_all(
@@ -345,24 +361,39 @@ fn read_all(
     } else {
         Depth::Summary
     };
-    ingest::read_parallel(todo, depth, rules, progress, |run, w| {
+    // A run's row is made on the worker that read it (its summary, the
+    // JSON, the summary dropped): this thread only writes.
+    let prepare = |run: Run, w: Warnings| {
+        let (summary, run) = ingest::summary_and_full(run, keep_full);
+        let row = Row {
+            text: serde_json::to_string(&summary).unwrap_or_default(),
+            warnings: serde_json::to_string(&w.into_vec()).unwrap_or_else(|_| "[]".into()),
+            kind: summary.kind.to_string(),
+            started: to_ms(summary.span.started),
+            finished: to_ms(summary.span.finished),
+            green: summary.is_green(),
+            id: summary.id,
+            signature: summary.signature,
+            recipe: summary.recipe,
+            version: summary.version,
+        };
+        (row, run)
+    };
+    ingest::read_parallel(todo, depth, rules, progress, prepare, |(row, run)| {
         if failed.is_some() {
             return;
         }
-        let (summary, run) = ingest::summary_and_full(run, keep_full);
-        let text = serde_json::to_string(&summary).unwrap_or_default();
-        let warns = serde_json::to_string(&w.into_vec()).unwrap_or_else(|_| "[]".into());
         let res = ins.execute(params![
-            summary.id,
-            summary.signature,
-            summary.recipe,
-            summary.version,
-            summary.kind.to_string(),
-            to_ms(summary.span.started),
-            to_ms(summary.span.finished),
-            summary.is_green(),
-            text,
-            warns,
+            row.id,
+            row.signature,
+            row.recipe,
+            row.version,
+            row.kind,
+            row.started,
+            row.finished,
+            row.green,
+            row.text,
+            row.warnings,
         ]);
         match (res, run) {
             (Err(e), _) => failed = Some(e),
