@@ -275,6 +275,28 @@ fn check(path: &Path, root: &str) -> std::result::Result<Option<String>, String>
     Ok(None)
 }
 
+/// Copies the log's pages into the database (a passive checkpoint) over
+/// a connection of its own, on a thread of its own. A checkpoint that
+/// cannot be made is left to the next: the database is whole either way,
+/// its newest pages read from the log.
+pub fn checkpoint_in_background(db: &Path) -> Option<std::thread::JoinHandle<()>> {
+    let db = db.to_path_buf();
+    std::thread::Builder::new()
+        .name("index checkpoint".into())
+        .spawn(move || {
+            let Ok(conn) = Connection::open_with_flags(
+                &db,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            ) else {
+                return;
+            };
+            let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        })
+        .ok()
+}
+
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)
         .map_err(|e| Error::internal(format!("{}: cannot open the index: {e}", path.display())))?;

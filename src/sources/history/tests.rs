@@ -110,3 +110,45 @@ fn an_unusable_index_is_set_aside_and_rebuilt() {
         .count();
     assert!(aside >= 3, "the unusable files are kept, renamed");
 }
+
+#[test]
+fn a_refresh_copies_its_pages_into_the_database_on_a_thread_of_its_own() {
+    let root = root_with_runs(40);
+    let cache = tempfile::tempdir().unwrap();
+    let mut index = Index::open(Some(cache.path()), root.path()).unwrap();
+    let db = index.db_path().to_path_buf();
+    let before = std::fs::metadata(&db).unwrap().len();
+    refresh(&mut index, root.path());
+    let wal = db.with_extension("sqlite-wal");
+    assert!(
+        std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0),
+        "the commit leaves the new pages in the log"
+    );
+    index
+        .checkpoint
+        .take()
+        .expect("a checkpoint was started")
+        .join()
+        .unwrap();
+    // Far under SQLite's own threshold (a thousand pages), yet the pages
+    // are in the database while this index is still open.
+    let pages: u64 = index
+        .conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    let after = std::fs::metadata(&db).unwrap().len();
+    assert!(after > before, "{after} bytes after, {before} before");
+    assert_eq!(after, pages * 4096);
+    // Nothing read or removed: nothing to copy.
+    refresh(&mut index, root.path());
+    assert!(index.checkpoint.is_none());
+    let mut scratch = Index::scratch(root.path()).unwrap();
+    let (r, _, _) = refresh(&mut scratch, root.path());
+    assert_eq!(r.new, 40);
+    assert!(
+        scratch.checkpoint.is_none(),
+        "the temporary index has no log"
+    );
+    drop(index);
+    assert!(std::fs::metadata(&wal).is_err(), "closed, the log is gone");
+}
