@@ -62,7 +62,7 @@ pub struct RunFiles {
 impl RunFiles {
     /// The files of a run directory (and `<id>.console.log` beside it).
     pub fn of_dir(dir: &Path, warnings: &mut Warnings) -> RunFiles {
-        let mut f = RunFiles::listing(dir, warnings);
+        let mut f = RunFiles::listing(dir_name(dir), dir, warnings);
         if let Some(parent) = dir.parent() {
             let c = parent.join(format!("{}.console.log", f.id));
             if c.symlink_metadata().is_ok() {
@@ -73,11 +73,10 @@ impl RunFiles {
         f
     }
 
-    /// The run directory's own files (results.json, junit/), unsigned:
-    /// [`discover`] adds the consoles it lists beside and signs once.
-    fn listing(dir: &Path, warnings: &mut Warnings) -> RunFiles {
+    /// The run directory's own files (results.json, junit/), unsigned.
+    fn listing(id: String, dir: &Path, warnings: &mut Warnings) -> RunFiles {
         let mut f = RunFiles {
-            id: dir_name(dir),
+            id,
             dir: Some(dir.to_path_buf()),
             ..RunFiles::default()
         };
@@ -87,26 +86,77 @@ impl RunFiles {
         }
         let junit_dir = dir.join("junit");
         if junit_dir.is_dir() {
-            let walker = walkdir::WalkDir::new(&junit_dir)
-                .min_depth(1)
-                .max_depth(2)
-                .follow_links(false)
-                .sort_by_file_name();
-            for entry in walker {
-                match entry {
-                    Ok(e) if e.path().extension().is_some_and(|x| x == "xml") => {
-                        if e.file_type().is_dir() {
-                            continue;
-                        }
-                        f.junit.push(e.into_path());
-                    }
-                    Ok(_) => {}
-                    Err(e) => walk_warning(&e, &junit_dir, warnings),
-                }
-            }
+            f.junit = junit_files(&junit_dir, warnings);
         }
         f
     }
+}
+
+/// The `.xml` files of a junit/ directory and of its subdirectories, by
+/// name; links are not followed into other directories.
+fn junit_files(junit_dir: &Path, warnings: &mut Warnings) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(junit_dir)
+        .min_depth(1)
+        .max_depth(2)
+        .follow_links(false)
+        .sort_by_file_name();
+    for entry in walker {
+        match entry {
+            Ok(e) if e.path().extension().is_some_and(|x| x == "xml") => {
+                if e.file_type().is_dir() {
+                    continue;
+                }
+                out.push(e.into_path());
+            }
+            Ok(_) => {}
+            Err(e) => walk_warning(&e, junit_dir, warnings),
+        }
+    }
+    out
+}
+
+/// What one listing of a directory of the root tells: whether it is a
+/// run (results.json, junit/ or abra/; see [`looks_like_run`]), and its
+/// files. `None` when it is not a run; a directory that cannot be listed
+/// is said.
+fn list_run_dir(id: &str, dir: &Path, warnings: &mut Warnings) -> Option<RunFiles> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            warnings.push(dir.display(), format!("{}, skipped", fsx::io_problem(&e)));
+            return None;
+        }
+    };
+    let (mut results, mut junit, mut abra) = (false, false, false);
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let is_dir = || match e.file_type() {
+            Ok(t) if t.is_symlink() => e.path().is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => false,
+        };
+        match name.as_encoded_bytes() {
+            b"results.json" => results = true,
+            b"junit" => junit = is_dir(),
+            b"abra" => abra = is_dir(),
+            _ => {}
+        }
+    }
+    if !(results || junit || abra) {
+        return None;
+    }
+    Some(RunFiles {
+        id: id.to_string(),
+        dir: Some(dir.to_path_buf()),
+        results: results.then(|| dir.join("results.json")),
+        junit: if junit {
+            junit_files(&dir.join("junit"), warnings)
+        } else {
+            Vec::new()
+        },
+        ..RunFiles::default()
+    })
 }
 
 /// Lists the runs under a runs root: every subdirectory that looks like a
@@ -120,7 +170,8 @@ pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
             fsx::io_problem(&e)
         ))
     })?;
-    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
+    // Each directory's name in the root, its run's id, its path.
+    let mut dirs: Vec<(String, String, PathBuf)> = Vec::new();
     let mut consoles: BTreeMap<String, PathBuf> = BTreeMap::new();
     let root_c = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     for entry in entries {
@@ -133,64 +184,76 @@ pub fn discover(root: &Path, warnings: &mut Warnings) -> Result<Vec<RunFiles>> {
         };
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        // A run directory may be linked in: follow at this depth only.
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                if path.symlink_metadata().is_ok() {
-                    warnings.push(path.display(), format!("{}, skipped", fsx::io_problem(&e)));
+        // The listing tells a directory from a file; a link is followed,
+        // at this depth only (a run directory may be linked in).
+        let kind = entry.file_type();
+        let linked = kind.as_ref().is_ok_and(|t| t.is_symlink());
+        let is_dir = match kind {
+            Ok(t) if t.is_dir() || t.is_file() => t.is_dir(),
+            _ => match std::fs::metadata(&path) {
+                Ok(m) => m.is_dir(),
+                Err(e) => {
+                    if path.symlink_metadata().is_ok() {
+                        warnings.push(path.display(), format!("{}, skipped", fsx::io_problem(&e)));
+                    }
+                    continue;
                 }
-                continue;
-            }
+            },
         };
-        if meta.is_dir() {
-            // A link to the root or above it would be read forever.
-            if entry.file_type().is_ok_and(|t| t.is_symlink())
-                && let Ok(target) = path.canonicalize()
-                && root_c.starts_with(&target)
-            {
-                warnings.push(
-                    path.display(),
-                    "symlink loop (it links to the runs root or above), skipped",
-                );
-                continue;
+        if is_dir {
+            // A linked run is named by the directory it links to.
+            let mut id = name.clone();
+            if linked && let Ok(target) = path.canonicalize() {
+                // A link to the root or above it would be read forever.
+                if root_c.starts_with(&target) {
+                    warnings.push(
+                        path.display(),
+                        "symlink loop (it links to the runs root or above), skipped",
+                    );
+                    continue;
+                }
+                if let Some(n) = target.file_name() {
+                    id = n.to_string_lossy().into_owned();
+                }
             }
-            dirs.push((name, path));
+            dirs.push((name, id, path));
         } else if let Some(id) = name.strip_suffix(".console.log") {
             consoles.insert(id.to_string(), path);
         }
     }
-    // Each directory's own files, on every core: a year is a thousand
-    // directories of a few stats and listings each.
-    let listed = crate::par::map(&dirs, |(_, path)| {
+    // Each directory listed once and its files signed, on every core: a
+    // year is a thousand directories of a listing and a few stats each.
+    let listed = crate::par::map(&dirs, |(name, id, path)| {
         let mut w = Warnings::new();
-        if let Err(e) = std::fs::read_dir(path) {
-            w.push(path.display(), format!("{}, skipped", fsx::io_problem(&e)));
-            return (None, w);
-        }
-        let files = looks_like_run(path).then(|| RunFiles::listing(path, &mut w));
+        let files = list_run_dir(id, path, &mut w).map(|mut f| {
+            if let Some(c) = consoles.get(name) {
+                f.consoles
+                    .push((c.clone(), "beside the run directory".into()));
+            }
+            f.signature = signature(&f);
+            f
+        });
         (files, w)
     });
     let mut runs: BTreeMap<String, RunFiles> = BTreeMap::new();
-    for ((name, _), (files, w)) in dirs.into_iter().zip(listed) {
+    for ((name, _, _), (files, w)) in dirs.into_iter().zip(listed) {
         warnings.extend(w);
         if let Some(f) = files {
+            consoles.remove(&name);
             runs.insert(name, f);
         }
     }
+    // Consoles with no run directory beside them.
     for (id, path) in consoles {
-        let f = runs.entry(id.clone()).or_insert_with(|| RunFiles {
-            id,
+        let mut f = RunFiles {
+            id: id.clone(),
+            consoles: vec![(path, "beside the run directory".into())],
             ..RunFiles::default()
-        });
-        f.consoles.push((path, "beside the run directory".into()));
+        };
+        f.signature = signature(&f);
+        runs.insert(id, f);
     }
-    let mut out: Vec<RunFiles> = runs.into_values().collect();
-    let signatures = crate::par::map(&out, signature);
-    for (f, sig) in out.iter_mut().zip(signatures) {
-        f.signature = sig;
-    }
-    Ok(out)
+    Ok(runs.into_values().collect())
 }
 
 /// A run directory: results.json, a junit/ directory or an abra/ one.

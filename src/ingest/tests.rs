@@ -214,3 +214,50 @@ fn a_summary_read_is_the_full_read_summarised() {
     }
     assert!(runs > 50, "{runs} runs");
 }
+
+/// What one listing of each directory of a root finds: its run, a
+/// linked run by the name it links to, consoles with and without a run
+/// directory, and what is skipped (not a run, a dangling link, a loop).
+#[test]
+fn a_root_is_listed_once_with_its_links_consoles_and_strays() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("runs");
+    write(&root.join("101/results.json"), RESULTS);
+    write(&root.join("101/junit/install.xml"), "<testsuite/>");
+    write(&root.join("101/junit/nested/backup.xml"), "<testsuite/>");
+    write(&root.join("101/junit/notes.txt"), "not junit");
+    write(&root.join("101.console.log"), "run: start\n");
+    // A run with only an abra/ directory, and one kept elsewhere.
+    std::fs::create_dir_all(root.join("102/abra/recipes")).unwrap();
+    write(&dir.path().join("kept/103/results.json"), RESULTS);
+    std::os::unix::fs::symlink(dir.path().join("kept/103"), root.join("latest")).unwrap();
+    // A console alone, and one beside a directory that is no run.
+    write(&root.join("104.console.log"), "run: start\n");
+    write(&root.join("notes/README"), "not a run");
+    write(&root.join("notes.console.log"), "run: start\n");
+    std::os::unix::fs::symlink(dir.path().join("gone"), root.join("dangling")).unwrap();
+    std::os::unix::fs::symlink(&root, root.join("loop")).unwrap();
+    let mut w = Warnings::new();
+    let found = discover(&root, &mut w).unwrap();
+    let ids: Vec<&str> = found.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["101", "102", "104", "103", "notes"]);
+    let run = &found[0];
+    assert_eq!(run.results, Some(root.join("101/results.json")));
+    assert_eq!(
+        run.junit,
+        [root.join("101/junit/install.xml"), root.join("101/junit/nested/backup.xml")]
+    );
+    assert_eq!(run.consoles[0].0, root.join("101.console.log"));
+    assert!(found[1].results.is_none() && found[1].junit.is_empty());
+    assert_eq!(found[1].dir, Some(root.join("102")));
+    assert_eq!(found[3].dir, Some(root.join("latest")));
+    for alone in [&found[2], &found[4]] {
+        assert!(alone.dir.is_none(), "{alone:?}");
+        assert_eq!(alone.consoles.len(), 1);
+    }
+    assert!(found.iter().all(|f| f.signature.len() == 16));
+    let said: Vec<String> = w.as_slice().iter().map(|w| w.to_string()).collect();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(said.iter().any(|s| s.contains("dangling")), "{said:?}");
+    assert!(said.iter().any(|s| s.contains("symlink loop")), "{said:?}");
+}
