@@ -245,7 +245,10 @@ fn a_root_is_listed_once_with_its_links_consoles_and_strays() {
     assert_eq!(run.results, Some(root.join("101/results.json")));
     assert_eq!(
         run.junit,
-        [root.join("101/junit/install.xml"), root.join("101/junit/nested/backup.xml")]
+        [
+            root.join("101/junit/install.xml"),
+            root.join("101/junit/nested/backup.xml")
+        ]
     );
     assert_eq!(run.consoles[0].0, root.join("101.console.log"));
     assert!(found[1].results.is_none() && found[1].junit.is_empty());
