@@ -591,8 +591,10 @@ fn the_command_prints_json_with_run_ids_and_a_table_with_a_legend() {
             .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains(".F..F."), "{text}");
+        // At 80 columns a name goes on two lines, its file over its test.
         assert!(
-            text.contains("test_functional.py::test_u"),
+            text.contains("test_functional.py::test_u")
+                || text.contains("test_functional.py::  ") && text.contains("  test_u  "),
             "--test lists green tests too: {text}"
         );
         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -680,4 +682,47 @@ fn history_and_triage_keep_each_others_index_warm() {
         "after triage, history read runs again: {}",
         v["update"]
     );
+}
+
+/// The table of testdata/'s runs (real recipes, long test names) fits 80
+/// and 100 columns with every recipe's name readable on one line: no
+/// column is left a letter wide.
+#[test]
+fn the_table_of_real_names_fits_the_terminal_and_keeps_every_name_readable() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/runs");
+    let cache = tempfile::tempdir().unwrap();
+    for width in [80, 100] {
+        let out = bin()
+            .env("COLUMNS", width.to_string())
+            .arg("history")
+            .arg(&root)
+            .arg("--cache")
+            .arg(cache.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= width,
+                "too wide at {width}: {line:?}"
+            );
+        }
+        for recipe in ["bookstack", "discourse", "mattermost-lts", "mumble"] {
+            assert!(
+                text.lines()
+                    .any(|l| l.split_whitespace().any(|w| w == recipe)),
+                "{recipe} not whole on a line at {width}: {text}"
+            );
+        }
+        let strip = if width == 80 {
+            "last 12 runs"
+        } else {
+            "last 30 runs"
+        };
+        assert!(text.contains(strip), "{text}");
+        if width == 100 {
+            assert!(text.contains("test_restore_returns_state"), "{text}");
+        }
+    }
 }

@@ -8,6 +8,10 @@
 //! - a column marked [`Keep::Whole`] (run ids, the argument of an
 //!   `explain`) is never cut and never broken inside a word: it wraps only
 //!   between words, and its narrowest width is its longest word;
+//! - a column that wraps is never narrower than its longest word or
+//!   [`MIN_WRAP`], whichever is less, where the whole columns leave that
+//!   room, nor wider than its longest line (or its [`Col::at_most`]): the
+//!   room goes to the columns that need it;
 //! - every cell is sanitised ([`text::clean`]) before it is measured, so an
 //!   escape sequence from an input can neither drive the terminal nor
 //!   break the layout; a newline in a name does not split a row.
@@ -16,6 +20,8 @@ use comfy_table::{
     Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
     presets,
 };
+
+use std::borrow::Cow;
 
 use super::Style;
 use super::text;
@@ -33,25 +39,29 @@ pub enum Keep {
 /// One column.
 #[derive(Clone, Debug)]
 pub struct Col {
-    pub header: &'static str,
+    pub header: Cow<'static, str>,
     pub keep: Keep,
     pub right: bool,
+    /// The widest a wrapping column is made.
+    pub most: Option<usize>,
 }
 
 impl Col {
-    pub fn whole(header: &'static str) -> Col {
+    pub fn whole(header: impl Into<Cow<'static, str>>) -> Col {
         Col {
-            header,
+            header: header.into(),
             keep: Keep::Whole,
             right: false,
+            most: None,
         }
     }
 
-    pub fn wrap(header: &'static str) -> Col {
+    pub fn wrap(header: impl Into<Cow<'static, str>>) -> Col {
         Col {
-            header,
+            header: header.into(),
             keep: Keep::Wrap,
             right: false,
+            most: None,
         }
     }
 
@@ -59,7 +69,18 @@ impl Col {
         self.right = true;
         self
     }
+
+    /// A wrapping column at most `width` characters wide, so the room
+    /// goes to another.
+    pub fn at_most(mut self, width: usize) -> Col {
+        self.most = Some(width);
+        self
+    }
 }
+
+/// The narrowest a wrapping column is made, in characters, when its
+/// words are that long.
+const MIN_WRAP: usize = 12;
 
 /// A row: its cells, and the cell coloured by a class.
 type Row = (Vec<String>, Option<(usize, Class)>);
@@ -94,7 +115,7 @@ impl Grid {
     pub fn render(&self) -> String {
         let mut t = table(self.style);
         t.set_header(self.cols.iter().map(|c| {
-            let cell = Cell::new(c.header);
+            let cell = Cell::new(&c.header);
             if self.style.color {
                 cell.add_attribute(Attribute::Bold)
             } else {
@@ -123,22 +144,47 @@ impl Grid {
                 .collect();
             t.add_row(row);
         }
-        // A whole column is at least as wide as its longest word.
+        // A whole column is at least as wide as its longest word; one that
+        // wraps, as its longest word up to [`MIN_WRAP`] and as far as the
+        // whole ones leave room (else they take the width and it is left
+        // one letter wide), and no wider than its longest line.
+        let measure = |i: usize, header: &str, split: fn(&str) -> Vec<&str>| {
+            cleaned
+                .iter()
+                .filter_map(|r| r.get(i))
+                .flat_map(|c| split(c))
+                .map(text::width)
+                .chain([text::width(header)])
+                .max()
+                .unwrap_or(1)
+        };
+        let words: Vec<usize> = (self.cols.iter().enumerate())
+            .map(|(i, c)| measure(i, &c.header, |c| c.split_whitespace().collect()))
+            .collect();
+        // A column's constraint is its text's width and two, and its
+        // padding two more.
+        let whole: usize = (self.cols.iter().zip(&words))
+            .filter(|(c, _)| c.keep == Keep::Whole)
+            .map(|(_, w)| w + 4)
+            .sum();
+        let wrapping = self.cols.iter().filter(|c| c.keep == Keep::Wrap).count();
+        let room = (self.style.width.saturating_sub(whole) / wrapping.max(1)).saturating_sub(4);
+        let fixed = |w: usize| Width::Fixed(u16::try_from(w + 2).unwrap_or(u16::MAX));
         for (i, col) in self.cols.iter().enumerate() {
-            if col.keep == Keep::Whole {
-                let longest = cleaned
-                    .iter()
-                    .filter_map(|r| r.get(i))
-                    .flat_map(|c| c.split_whitespace())
-                    .map(text::width)
-                    .chain([text::width(col.header)])
-                    .max()
-                    .unwrap_or(1);
-                if let Some(column) = t.column_mut(i) {
-                    column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(
-                        u16::try_from(longest + 2).unwrap_or(u16::MAX),
-                    )));
+            let constraint = match col.keep {
+                Keep::Whole => ColumnConstraint::LowerBoundary(fixed(words[i])),
+                Keep::Wrap => {
+                    let line = measure(i, &col.header, |c| c.lines().collect());
+                    let lower = words[i].min(MIN_WRAP).min(room).max(1);
+                    let upper = line.min(col.most.unwrap_or(usize::MAX)).max(lower);
+                    ColumnConstraint::Boundaries {
+                        lower: fixed(lower),
+                        upper: fixed(upper),
+                    }
                 }
+            };
+            if let Some(column) = t.column_mut(i) {
+                column.set_constraint(constraint);
             }
         }
         let mut out = t.to_string();

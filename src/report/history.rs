@@ -27,6 +27,15 @@ x red in a run where every test was red (infrastructure, left out); flip = red r
 counted, TestGrid's rule: infrastructure runs and breaks (3+ reds in a row) left out, so a high \
 flip rate is a flaky test and a break is not one";
 
+/// The widest the recipe column is made: the room goes to the test.
+const RECIPE_WIDTH: usize = 16;
+
+/// How many runs a strip shows at `width`: [`STRIP_RUNS`], fewer on a
+/// narrow terminal (12 at 80 columns), so the test's name keeps room.
+fn strip_runs(width: usize) -> usize {
+    width.saturating_sub(68).clamp(10, STRIP_RUNS)
+}
+
 /// The table, its legend and the index line.
 pub fn table(stats: &Refresh, tests: &[TestHistory], style: Style) -> String {
     let mut out = format!(
@@ -44,26 +53,53 @@ pub fn table(stats: &Refresh, tests: &[TestHistory], style: Style) -> String {
     if tests.is_empty() {
         return out;
     }
+    let runs = strip_runs(style.width);
+    let names: Vec<String> = tests
+        .iter()
+        .map(|t| one_line(&super::text::file_and_test(&t.test)))
+        .collect();
+    // A name too wide for what the other columns leave goes on two
+    // lines, its file over its test.
+    let widest = names
+        .iter()
+        .map(|n| super::text::width(n))
+        .max()
+        .unwrap_or(0);
+    let recipe = tests
+        .iter()
+        .map(|t| super::text::width(&one_line(&t.recipe)))
+        .max()
+        .unwrap_or(0)
+        .min(RECIPE_WIDTH);
+    // The other columns as drawn, padding included: "#", the recipe,
+    // the strip, "red/ran", "flip".
+    let others = 6 + (recipe + 3) + (runs + 2) + 10 + 7;
+    let split = widest + 2 > style.width.saturating_sub(others);
     let mut grid = Grid::new(
         vec![
             Col::whole("#").right(),
-            Col::wrap("recipe"),
-            Col::whole("test"),
-            Col::whole("last 30 runs"),
+            Col::wrap("recipe").at_most(RECIPE_WIDTH),
+            Col::wrap("test"),
+            Col::whole(format!("last {runs} runs")),
             Col::whole("red/ran").right(),
             Col::whole("flip").right(),
         ],
         style,
     );
-    for (i, t) in tests.iter().enumerate() {
-        let last = t.last(STRIP_RUNS);
+    for (i, (t, name)) in tests.iter().zip(names).enumerate() {
+        let last = t.last(runs);
         let c = crossrun::counts(last);
-        // Names are one line each: the grid keeps a cell's own line
-        // breaks, and a newline (or `\r`) in a name must not split a row.
+        // Names are one line each (the grid keeps a cell's own line
+        // breaks, and a newline or `\r` in a name must not split a row),
+        // or two where this table splits them.
         grid.row(vec![
             (i + 1).to_string(),
             one_line(&t.recipe),
-            one_line(&super::text::file_and_test(&t.test)),
+            if split {
+                name.replacen("::", "::\n", 1)
+            } else {
+                name
+            },
             crossrun::strip(last),
             format!("{}/{}", c.red, c.total),
             format!("{:.2}", t.flip_rate),
