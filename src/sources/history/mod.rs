@@ -231,6 +231,10 @@ impl Index {
         }
         tx.commit().map_err(&err)?;
         if self.file && wrote {
+            // One at a time: an earlier refresh's is awaited first.
+            if let Some(h) = self.checkpoint.take() {
+                let _ = h.join();
+            }
             self.checkpoint = store::checkpoint_in_background(&self.db);
         }
         // What follows reads a row at a time, by id: the page cache the
