@@ -62,7 +62,12 @@ pub struct RunFiles {
 impl RunFiles {
     /// The files of a run directory (and `<id>.console.log` beside it).
     pub fn of_dir(dir: &Path, warnings: &mut Warnings) -> RunFiles {
-        let mut f = RunFiles::listing(dir_name(dir), dir, warnings);
+        let id = dir_name(dir);
+        let mut f = list_run_dir(&id, dir, warnings).unwrap_or_else(|| RunFiles {
+            id,
+            dir: Some(dir.to_path_buf()),
+            ..RunFiles::default()
+        });
         if let Some(parent) = dir.parent() {
             let c = parent.join(format!("{}.console.log", f.id));
             if c.symlink_metadata().is_ok() {
@@ -70,24 +75,6 @@ impl RunFiles {
             }
         }
         f.signature = signature(&f);
-        f
-    }
-
-    /// The run directory's own files (results.json, junit/), unsigned.
-    fn listing(id: String, dir: &Path, warnings: &mut Warnings) -> RunFiles {
-        let mut f = RunFiles {
-            id,
-            dir: Some(dir.to_path_buf()),
-            ..RunFiles::default()
-        };
-        let results = dir.join("results.json");
-        if results.symlink_metadata().is_ok() {
-            f.results = Some(results);
-        }
-        let junit_dir = dir.join("junit");
-        if junit_dir.is_dir() {
-            f.junit = junit_files(&junit_dir, warnings);
-        }
         f
     }
 }

@@ -148,18 +148,15 @@ impl Grid {
         // wraps, as its longest word up to [`MIN_WRAP`] and as far as the
         // whole ones leave room (else they take the width and it is left
         // one letter wide), and no wider than its longest line.
-        let measure = |i: usize, header: &str, split: fn(&str) -> Vec<&str>| {
-            cleaned
-                .iter()
-                .filter_map(|r| r.get(i))
-                .flat_map(|c| split(c))
-                .map(text::width)
-                .chain([text::width(header)])
-                .max()
-                .unwrap_or(1)
-        };
+        let column = |i: usize| cleaned.iter().filter_map(move |r| r.get(i));
         let words: Vec<usize> = (self.cols.iter().enumerate())
-            .map(|(i, c)| measure(i, &c.header, |c| c.split_whitespace().collect()))
+            .map(|(i, col)| {
+                (column(i).flat_map(|cell| cell.split_whitespace()))
+                    .chain([col.header.as_ref()])
+                    .map(text::width)
+                    .max()
+                    .unwrap_or(1)
+            })
             .collect();
         // A column's constraint is its text's width and two, and its
         // padding two more.
@@ -174,7 +171,11 @@ impl Grid {
             let constraint = match col.keep {
                 Keep::Whole => ColumnConstraint::LowerBoundary(fixed(words[i])),
                 Keep::Wrap => {
-                    let line = measure(i, &col.header, |c| c.lines().collect());
+                    let line = (column(i).flat_map(|cell| cell.lines()))
+                        .chain([col.header.as_ref()])
+                        .map(text::width)
+                        .max()
+                        .unwrap_or(1);
                     let lower = words[i].min(MIN_WRAP).min(room).max(1);
                     let upper = line.min(col.most.unwrap_or(usize::MAX)).max(lower);
                     ColumnConstraint::Boundaries {

@@ -15,7 +15,7 @@ use crate::evidence::crossrun::{self, TestHistory};
 use crate::model::Warning;
 use crate::sources::history::Refresh;
 
-/// Runs shown in the table's strip (the newest).
+/// Most runs shown in the table's strip (the newest; see `strip_runs`).
 pub const STRIP_RUNS: usize = 30;
 
 /// The version of the `history --format json` document.
@@ -65,9 +65,10 @@ pub fn table(stats: &Refresh, tests: &[TestHistory], style: Style) -> String {
         .map(|n| super::text::width(n))
         .max()
         .unwrap_or(0);
-    let recipe = tests
+    let recipes: Vec<String> = tests.iter().map(|t| one_line(&t.recipe)).collect();
+    let recipe = recipes
         .iter()
-        .map(|t| super::text::width(&one_line(&t.recipe)))
+        .map(|r| super::text::width(r))
         .max()
         .unwrap_or(0)
         .min(RECIPE_WIDTH);
@@ -86,7 +87,7 @@ pub fn table(stats: &Refresh, tests: &[TestHistory], style: Style) -> String {
         ],
         style,
     );
-    for (i, (t, name)) in tests.iter().zip(names).enumerate() {
+    for (i, ((t, name), recipe)) in tests.iter().zip(names).zip(recipes).enumerate() {
         let last = t.last(runs);
         let c = crossrun::counts(last);
         // Names are one line each (the grid keeps a cell's own line
@@ -94,7 +95,7 @@ pub fn table(stats: &Refresh, tests: &[TestHistory], style: Style) -> String {
         // or two where this table splits them.
         grid.row(vec![
             (i + 1).to_string(),
-            one_line(&t.recipe),
+            recipe,
             if split {
                 name.replacen("::", "::\n", 1)
             } else {
